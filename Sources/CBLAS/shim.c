@@ -1,0 +1,2 @@
+// Empty translation unit: SwiftPM needs one source file in a C target.
+#include "cblas_shim.h"

@@ -1,0 +1,2 @@
+// libjpeg-turbo (TurboJPEG API) for Swift.
+#include <turbojpeg.h>

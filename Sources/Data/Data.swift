@@ -1,0 +1,1 @@
+// Data module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Diffusion module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Evaluation module: see ../shared/design/architecture.md for its role.

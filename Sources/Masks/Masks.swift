@@ -1,0 +1,1 @@
+// Masks module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Modeling module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// NN module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Optim module: see ../shared/design/architecture.md for its role.

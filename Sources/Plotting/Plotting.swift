@@ -1,0 +1,1 @@
+// Plotting module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Recording module: see ../shared/design/architecture.md for its role.

@@ -1,0 +1,1 @@
+// Structures module: see ../shared/design/architecture.md for its role.

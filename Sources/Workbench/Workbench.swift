@@ -1,0 +1,1 @@
+// Workbench module: see ../shared/design/architecture.md for its role.

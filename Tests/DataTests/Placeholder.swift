@@ -1,0 +1,2 @@
+// Tests for the Data module are added with the module.
+import XCTest

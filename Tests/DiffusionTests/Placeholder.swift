@@ -1,0 +1,2 @@
+// Tests for the Diffusion module are added with the module.
+import XCTest

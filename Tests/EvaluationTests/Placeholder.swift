@@ -1,0 +1,2 @@
+// Tests for the Evaluation module are added with the module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the NN module are added with the module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the Structures module are added with the module.
+import XCTest
