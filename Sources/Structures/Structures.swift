@@ -1,1 +1,0 @@
-// Structures module: see ../shared/design/architecture.md for its role.
