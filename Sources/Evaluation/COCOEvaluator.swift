@@ -35,6 +35,10 @@ public enum COCOEvaluator {
             }
         }
 
+        if parameters.iouType == .segm, let missing = groundTruth.annotations.first(where: { $0.segmentation == nil }) {
+            throw COCOError.file(groundTruth.source, "annotation \(missing.id) has no segmentation (needed for segm evaluation)")
+        }
+
         // Group by (category, image) in file order, as pycocotools' _gts/_dts dictionaries.
         var groundTruthByPair = [[Int]](repeating: [], count: K * I)
         for (index, a) in groundTruth.annotations.enumerated() {
