@@ -69,4 +69,21 @@ public enum MaskOverlay {
         }
         return result
     }
+
+    /// Each pixel repeated `factor`×`factor` times.
+    public static func magnified(_ image: RGBImage, by factor: Int) -> RGBImage {
+        precondition(factor >= 1, "magnification must be at least 1")
+        if factor == 1 { return image }
+        let width = image.width * factor, height = image.height * factor
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let source = ((y / factor) * image.width + x / factor) * 3, target = (y * width + x) * 3
+                pixels[target] = image.pixels[source]
+                pixels[target + 1] = image.pixels[source + 1]
+                pixels[target + 2] = image.pixels[source + 2]
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
 }

@@ -28,6 +28,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Comma-separated classes, from: \(ShapeKind.allCases.map(\.rawValue).joined(separator: ",")).")
     var classes: String = ShapeKind.allCases.map(\.rawValue).joined(separator: ",")
     @Option(help: "Also write this many overlay PNGs (image | masks and boxes) to DIR/overlays.") var overlays: Int = 0
+    @Option(help: "Integer magnification of the overlay PNGs (nearest neighbour), for looking at small images.")
+    var overlayScale: Int = 1
 
     func run() throws {
         var config = SyntheticShapesConfig()
@@ -55,7 +57,7 @@ struct SynthCommand: ParsableCommand {
                 let sample = try dataset.sample(at: index)
                 let masks = try sample.instances.map { try COCODataset.mask(of: $0, width: width, height: height) }
                 let overlay = MaskOverlay.render(sample.image, masks: masks, boxes: sample.instances.map(\.box))
-                try ImageCodec.writePNG(MaskOverlay.sideBySide([sample.image, overlay]),
+                try ImageCodec.writePNG(MaskOverlay.magnified(MaskOverlay.sideBySide([sample.image, overlay]), by: overlayScale),
                                         path: directory.appendingPathComponent(String(format: "%06d.png", sample.imageID)).path)
             }
         }
