@@ -7,7 +7,7 @@ struct DiffInst: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diffinst",
         abstract: "DiffusionInst research workbench: train, evaluate, sweep and plot diffusion-based instance segmentation on the CPU.",
-        subcommands: [DemoCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, ResumeCommand.self, SweepCommand.self, PlotCommand.self, ReportCommand.self, NotebookCommand.self, ConfigCommand.self]
     )
 
     static func main() {
