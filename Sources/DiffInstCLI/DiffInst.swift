@@ -9,6 +9,13 @@ struct DiffInst: ParsableCommand {
         abstract: "DiffusionInst research workbench: train, evaluate, sweep and plot diffusion-based instance segmentation on the CPU.",
         subcommands: [
             DemoCommand.self,
+            TrainCommand.self,
+            ResumeCommand.self,
+            SweepCommand.self,
+            ConfigCommand.self,
+            PlotCommand.self,
+            ReportCommand.self,
+            NotebookCommand.self,
             DataCommand.self,
             EvalCommand.self,
         ]
