@@ -18,6 +18,8 @@ struct DiffInst: ParsableCommand {
             NotebookCommand.self,
             DataCommand.self,
             EvalCommand.self,
+            BenchCommand.self,
+            PredictCommand.self,
         ]
     )
 

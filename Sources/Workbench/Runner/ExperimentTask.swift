@@ -47,7 +47,7 @@ public enum CompositionRoot {
         case "toy":
             return ToyClassificationTask(config: config)
         case "diffusioninst":
-            throw TaskError("task 'diffusioninst' is declared but not wired into the runner yet (issue 5 adds it here); use task = \"toy\" meanwhile")
+            return try DiffusionInstTask(config: config)
         case let other:
             throw TaskError("unknown task '\(other)'")
         }

@@ -1,0 +1,202 @@
+// The `diffusioninst` experiment task: DiffusionInst trained with AdamW, gradient clipping and the
+// configured LR schedule on synthetic shapes or a COCO dataset, evaluated with COCO mask/box AP on
+// the held-out split for every configured sampling-step count and noise seed.
+import Foundation
+import Tensor
+import Autodiff
+import NN
+import Optim
+import Structures
+import Recording
+import Data
+import Evaluation
+import Diffusion
+import Modeling
+
+public final class DiffusionInstTask: ExperimentTask {
+    let config: ResolvedConfig
+    public let model: DiffusionInstModel
+    let optimizer: AdamW
+    let parameters: [Parameter]
+    let schedule: LearningRate
+    let clipNorm: Float
+    let trainAssembler: BatchAssembler
+    var loaderState: LoaderState
+    let evaluationAssembler: BatchAssembler
+    let evaluationCount: Int
+    let groundTruth: GroundTruth
+    let categoryIDs: [Int]
+
+    public var primaryMetric: String { "segm.AP" }
+    public var higherIsBetter: Bool { true }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    public init(config: ResolvedConfig) throws {
+        self.config = config
+        let modelConfiguration = try DiffusionInstFactory.configuration(config)
+        model = try DiffusionInstModel(configuration: modelConfiguration, seed: UInt64(config.seed("init")),
+                                       schedule: DiffusionInstFactory.schedule(config))
+        model.trainingNoise = NoiseGenerator(seed: UInt64(config.seed("sampling")))
+        parameters = model.namedParameters().map(\.1)
+        optimizer = AdamW(namedParameters: model.namedParameters(), learningRate: Float(config.double("optimizer.lr")),
+                          beta1: Float(config.double("optimizer.beta1")), beta2: Float(config.double("optimizer.beta2")),
+                          epsilon: Float(config.double("optimizer.eps")), weightDecay: Float(config.double("optimizer.weight_decay")))
+        schedule = LearningRate(config: config)
+        clipNorm = Float(config.double("optimizer.clip_grad_norm"))
+        var augmentation = AugmentationConfig()
+        let shortEdge = config.int("data.image_size")
+        augmentation.shortEdges = [shortEdge]
+        augmentation.testShortEdge = shortEdge
+        augmentation.maximumLongEdge = config.int("data.max_size")
+        augmentation.testMaximumLongEdge = config.int("data.max_size")
+        augmentation.flipProbability = config.bool("data.flip") ? 0.5 : 0
+        augmentation.cropProbability = config.bool("data.crop") ? 0.5 : 0
+        let (train, validation) = try Self.datasets(config)
+        guard train.classNames.count == modelConfiguration.classCount else {
+            throw TaskError("model.classes is \(modelConfiguration.classCount) but the dataset has \(train.classNames.count) classes (\(train.classNames.joined(separator: ", ")))")
+        }
+        trainAssembler = BatchAssembler(dataset: train, transform: SampleTransform(config: augmentation, training: true),
+                                        batchSize: config.int("train.batch_size"), shuffle: true)
+        loaderState = LoaderState(seed: UInt64(config.seed("data")))
+        evaluationAssembler = BatchAssembler(dataset: validation, transform: SampleTransform(config: augmentation, training: false),
+                                             batchSize: 1, shuffle: false)
+        let maximum = config.int("evaluation.max_images")
+        evaluationCount = maximum > 0 ? min(maximum, validation.count) : validation.count
+        categoryIDs = (validation as? COCODataset).map { d in (0..<d.classNames.count).map { d.categories.categoryID(ofClass: $0) } }
+            ?? Array(1...validation.classNames.count)
+        groundTruth = try Self.groundTruth(validation, count: evaluationCount, categoryIDs: categoryIDs)
+    }
+
+    /// Training and held-out datasets named by `data.dataset`.
+    static func datasets(_ config: ResolvedConfig) throws -> (any InstanceDataset, any InstanceDataset) {
+        switch config.string("data.dataset") {
+        case "coco":
+            let root = config.string("data.root")
+            let train = try COCODataset(annotationFile: config.string("data.train_annotations"), imageDirectory: root)
+            let validation = try COCODataset(annotationFile: config.string("data.val_annotations"), imageDirectory: root)
+            return (train, validation)
+        default:
+            var shapes = SyntheticShapesConfig()
+            shapes.width = config.int("data.image_size")
+            shapes.height = config.int("data.image_size")
+            shapes.maximumInstances = config.int("data.synthetic.max_objects")
+            shapes.minimumInstances = min(shapes.minimumInstances, shapes.maximumInstances)
+            let images = config.int("data.synthetic.images"), subset = config.int("data.subset")
+            let train = try SyntheticShapesDataset(config: shapes, seed: UInt64(config.seed("data")), count: subset > 0 ? min(subset, images) : images)
+            let validation = try SyntheticShapesDataset(config: shapes, seed: UInt64(config.seed("data")) ^ 0xE7A1, count: max(16, images / 8))
+            return (train, validation)
+        }
+    }
+
+    /// COCO-style ground truth of the first `count` images, masks at the original size.
+    static func groundTruth(_ dataset: any InstanceDataset, count: Int, categoryIDs: [Int]) throws -> GroundTruth {
+        var images: [EvaluationImage] = [], annotations: [GroundTruthAnnotation] = []
+        for index in 0..<count {
+            let sample = try dataset.sample(at: index)
+            images.append(EvaluationImage(id: sample.imageID, width: sample.image.width, height: sample.image.height))
+            for instance in sample.instances {
+                let mask = try COCODataset.mask(of: instance, width: sample.image.width, height: sample.image.height)
+                annotations.append(GroundTruthAnnotation(id: annotations.count + 1, imageId: sample.imageID,
+                                                         categoryId: categoryIDs[instance.classIndex], mask: RLE(mask), isCrowd: instance.isCrowd))
+            }
+        }
+        let categories = dataset.classNames.enumerated().map { EvaluationCategory(id: categoryIDs[$0.offset], name: $0.element) }
+        return try GroundTruth(images: images, categories: categories, annotations: annotations, source: "diffusioninst validation split")
+    }
+
+    public func trainStep(step: Int) throws -> [String: Double] {
+        let dataStart = Date()
+        let (batch, next, _) = try trainAssembler.makeBatch(at: loaderState)
+        let dataTime = Date().timeIntervalSince(dataStart)
+        let rate = schedule.rate(at: step)
+        optimizer.learningRate = Float(rate)
+        model.train()
+        let loss: LossBreakdown
+        do { loss = try model.loss(batch: batch) } catch let error as TrainingError { throw TaskError("step \(step): \(error)") }
+        for p in parameters { p.grad = nil }
+        loss.total.backward()
+        let norm = clipNorm > 0 ? clipGradientNorm(parameters, maxNorm: clipNorm) : .nan
+        optimizer.step()
+        loaderState = next
+        var row: [String: Double] = ["loss": Double(loss.total.value.scalar), "lr": rate, "grad_norm": Double(norm), "data_time": dataTime]
+        for (name, value) in loss.terms { row[name] = Double(value) }
+        if let iou = loss.matchedMaskIoU { row["matched_mask_iou"] = Double(iou) }
+        return row
+    }
+
+    public func evaluate() throws -> EvaluationResult {
+        model.eval()
+        defer { model.train() }
+        var metrics: [String: Double] = [:]
+        let stepCounts = config.ints("evaluation.sampling_steps"), seeds = config.int("evaluation.noise_seeds")
+        for (position, steps) in stepCounts.enumerated() {
+            var perSeed: [[String: Double]] = []
+            for seedIndex in 0..<seeds {
+                var noise = NoiseGenerator(seed: UInt64(config.seed("sampling")) &+ UInt64(seedIndex) &* 1_000_003 &+ UInt64(steps))
+                perSeed.append(try scores(steps: steps, noise: &noise))
+            }
+            for key in perSeed[0].keys {
+                let values = perSeed.map { $0[key]! }
+                let mean = values.reduce(0, +) / Double(values.count)
+                metrics["\(key)@steps=\(steps)"] = mean
+                if position == 0 { metrics[key] = mean }
+                if values.count > 1 {
+                    metrics["\(key)@steps=\(steps).std"] = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+                }
+            }
+        }
+        return EvaluationResult(metrics: metrics)
+    }
+
+    /// COCO segm and bbox summaries of one prediction pass over the held-out images.
+    func scores(steps: Int, noise: inout NoiseGenerator) throws -> [String: Double] {
+        let options = DiffusionInstFactory.inference(config, steps: steps)
+        var detections: [Evaluation.Detection] = []
+        for index in 0..<evaluationCount {
+            let (batch, _, _) = try evaluationAssembler.makeBatch(at: LoaderState(seed: 0, epoch: 0, index: index))
+            for image in try model.predict(batch: batch, options: options, generator: &noise) {
+                let ranked = image.instances.sorted { $0.score > $1.score }.prefix(config.int("sampler.max_detections"))
+                for instance in ranked where Double(instance.score) >= config.double("sampler.score_threshold") {
+                    let b = instance.box
+                    detections.append(Evaluation.Detection(imageId: image.imageID, categoryId: categoryIDs[instance.label],
+                                                           score: Double(instance.score), mask: RLE(instance.mask),
+                                                           bbox: [Double(b.x), Double(b.y), Double(b.z - b.x), Double(b.w - b.y)]))
+                }
+            }
+        }
+        var result: [String: Double] = [:]
+        for kind in [IoUType.segm, IoUType.bbox] {
+            let evaluation = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections,
+                                                        parameters: EvaluationParameters(iouType: kind))
+            for (key, value) in evaluation.summary.dictionary { result["\(kind.rawValue).\(key)"] = value }
+        }
+        return result
+    }
+
+    public func checkpointState() -> CheckpointState {
+        var state = CheckpointState()
+        for (name, tensor) in model.stateDict() { state.tensors["model." + name] = tensor }
+        for (name, tensor) in optimizer.stateDict() { state.tensors["optimizer." + name] = tensor }
+        state.integers["rng.diffusion"] = Int(bitPattern: UInt(model.trainingNoise.state))
+        state.integers["data.seed"] = Int(bitPattern: UInt(loaderState.seed))
+        state.integers["data.epoch"] = loaderState.epoch
+        state.integers["data.index"] = loaderState.index
+        return state
+    }
+
+    public func restore(_ state: CheckpointState, weightsOnly: Bool) throws {
+        var weights: [String: Tensor] = [:]
+        for (name, tensor) in state.tensors where name.hasPrefix("model.") { weights[String(name.dropFirst(6))] = tensor }
+        do { try model.loadState(weights, strict: true) } catch { throw TaskError("cannot load model weights: \(error)") }
+        if weightsOnly { return }
+        var moments: [String: Tensor] = [:]
+        for (name, tensor) in state.tensors where name.hasPrefix("optimizer.") { moments[String(name.dropFirst(10))] = tensor }
+        try optimizer.loadState(moments)
+        guard let rng = state.integers["rng.diffusion"], let seed = state.integers["data.seed"],
+              let epoch = state.integers["data.epoch"], let index = state.integers["data.index"] else {
+            throw TaskError("checkpoint lacks rng.diffusion / data.* entries needed to resume")
+        }
+        model.trainingNoise = NoiseGenerator(seed: UInt64(bitPattern: Int64(rng)))
+        loaderState = LoaderState(seed: UInt64(bitPattern: Int64(seed)), epoch: epoch, index: index)
+    }
+}
