@@ -7,7 +7,7 @@ struct DiffInst: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diffinst",
         abstract: "DiffusionInst research workbench: train, evaluate, sweep and plot diffusion-based instance segmentation on the CPU.",
-        subcommands: [DemoCommand.self, EvalCommand.self]
+        subcommands: [DemoCommand.self, EvalCommand.self, BenchCommand.self]
     )
 
     static func main() {
