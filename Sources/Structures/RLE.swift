@@ -246,8 +246,7 @@ public struct RLE: Equatable, Hashable, Sendable {
     }
 
     /// Run-walk intersection on raw counts (both start with a background run).
-    @inlinable
-    static func intersectionArea(_ ca: UnsafeBufferPointer<UInt32>, _ cb: UnsafeBufferPointer<UInt32>) -> Int {
+    public static func intersectionArea(_ ca: UnsafeBufferPointer<UInt32>, _ cb: UnsafeBufferPointer<UInt32>) -> Int {
         var ia = 0, ib = 0
         var aStart = 0, bStart = 0  // start pixel of the current run in each mask
         var total = 0
