@@ -1,37 +1,34 @@
-// Differentiable channel normalisations on N×C×… tensors: BatchNorm (train/eval), FrozenBatchNorm
-// and GroupNorm. Running statistics are plain tensors owned by the caller (the layer's buffers).
+// Differentiable softmax, log-softmax and layer normalisation (kernels in Tensor/Softmax.swift).
 import Tensor
 
-/// BatchNorm. Training: normalise by the batch's mean and biased variance, and update the running
-/// statistics `r ← (1 − momentum)·r + momentum·batch` (unbiased variance). Evaluation: running statistics.
-/// `y = (x − μ)/√(σ² + eps)·weight + bias`, weight and bias of shape [C].
-public func batchNorm(_ x: Variable, weight: Variable, bias: Variable, runningMean: inout Tensor,
-                      runningVariance: inout Tensor, training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
-    let (output, statistics) = batchNorm(x.value, weight: weight.value, bias: bias.value, runningMean: &runningMean,
-                                         runningVariance: &runningVariance, training: training, momentum: momentum, eps: eps)
-    let (xv, wv) = (x.value, weight.value)
-    return Variable.record(output, op: "batchNorm", inputs: [x, weight, bias]) { g in
-        let grads = batchNormBackward(g, input: xv, weight: wv, statistics: statistics, training: training)
-        return [grads.input, grads.weight, grads.bias]
+/// softmax along `axis`; gradient y ⊙ (g − Σ g⊙y).
+public func softmax(_ a: Variable, axis: Int) -> Variable {
+    let y = a.value.softmax(axis: axis)
+    return Variable.record(y, op: "softmax", inputs: [a]) { g in
+        [y * (g - (g * y).sum(axes: [axis], keepDims: true))]
     }
 }
 
-/// FrozenBatchNorm (spec §3): the fixed affine `y = (x − μ)/√(v + eps)·γ + β`; only x gets a gradient.
-public func frozenBatchNorm(_ x: Variable, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            eps: Float = 1e-5) -> Variable {
-    let output = frozenBatchNorm(x.value, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, eps: eps)
-    return Variable.record(output, op: "frozenBatchNorm", inputs: [x]) { g in
-        [frozenBatchNormBackward(g, weight: weight, runningVariance: runningVariance, eps: eps)]
+/// log-softmax along `axis`; gradient g − softmax ⊙ Σ g.
+public func logSoftmax(_ a: Variable, axis: Int) -> Variable {
+    let y = a.value.logSoftmax(axis: axis)
+    return Variable.record(y, op: "logSoftmax", inputs: [a]) { g in
+        [g - y.exp() * g.sum(axes: [axis], keepDims: true)]
     }
 }
 
-/// GroupNorm: per image, channels split into `groups` consecutive sets normalised together, then
-/// the per-channel affine `weight`, `bias` ([C]).
-public func groupNorm(_ x: Variable, groups: Int, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
-    let (output, statistics) = groupNorm(x.value, groups: groups, weight: weight.value, bias: bias.value, eps: eps)
-    let (xv, wv) = (x.value, weight.value)
-    return Variable.record(output, op: "groupNorm", inputs: [x, weight, bias]) { g in
-        let grads = groupNormBackward(g, input: xv, groups: groups, weight: wv, statistics: statistics)
-        return [grads.input, grads.weight, grads.bias]
+/// Layer normalisation over the last axis: (x − μ)/√(σ² + eps) ⊙ weight + bias, with the
+/// biased variance (PyTorch `F.layer_norm`). x [..., D], weight and bias [D].
+public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
+    let d = x.shape[x.rank - 1]
+    precondition(weight.shape == [d] && bias.shape == [d], "layerNorm: weight \(weight.shape), bias \(bias.shape) for input \(x.shape)")
+    let (normalized, inverseStd) = x.value.layerNormalized(eps: eps)
+    let w = weight.value
+    let out = normalized * w + bias.value
+    let (needX, needW, needB) = (x.requiresGrad, weight.requiresGrad, bias.requiresGrad)
+    return Variable.record(out, op: "layerNorm", inputs: [x, weight, bias]) { g in
+        [needX ? normalized.layerNormBackward(normalizedGrad: g * w, inverseStd: inverseStd) : nil,
+         needW ? (g * normalized).sumToShape([d]) : nil,
+         needB ? g.sumToShape([d]) : nil]
     }
 }

@@ -36,20 +36,20 @@ func convolutionForward(_ g: ConvolutionGeometry, _ x: UnsafePointer<Float>, _ w
     for block in g.columnBlocks() {
         let wholeImage = block.imageCount == 1 && block.positionCount == positions
         let direct = wholeImage && g.isPointwise
-        let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnRows * block.columns)
-        defer { columns?.deallocate() }
-        if let columns { g.im2col(x, block, into: columns) }
-        let source = columns.map { UnsafePointer($0) } ?? x + block.firstImage * g.inChannels * positions
-        let result = wholeImage ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels * block.columns)
-        defer { result?.deallocate() }
-        let target = result ?? output + block.firstImage * g.outChannels * positions
-        for group in 0..<g.groups {
-            gemm(transposeA: false, transposeB: false, m: groupOut, n: block.columns, k: groupRows,
-                 w + group * groupOut * groupRows, lda: groupRows,
-                 source + group * groupRows * block.columns, ldb: block.columns,
-                 beta: 0, target + group * groupOut * block.columns, ldc: block.columns)
+        let columnCount = direct ? 0 : g.columnRows * block.columns
+        let resultCount = wholeImage ? 0 : g.outChannels * block.columns
+        ScratchPool.shared.withBuffer(columnCount + resultCount) { scratch in
+            if !direct { g.im2col(x, block, into: scratch) }
+            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
+            let target = wholeImage ? output + block.firstImage * g.outChannels * positions : scratch + columnCount
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: false, transposeB: false, m: groupOut, n: block.columns, k: groupRows,
+                                w + group * groupOut * groupRows, lda: groupRows,
+                                source + group * groupRows * block.columns, ldb: block.columns,
+                                beta: 0, target + group * groupOut * block.columns, ldc: block.columns)
+            }
+            if !wholeImage { scatterBlock(g, block, from: target, into: output) }
         }
-        if let result { scatterBlock(g, block, from: result, into: output) }
     }
 }
 
@@ -92,54 +92,13 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
     precondition(outputGrad.shape == g.outputShape, "conv2d backward: gradient \(outputGrad.shape), expected \(g.outputShape)")
     var inputGrad = needInput ? Tensor(shape: input.shape) : nil
     var weightGrad = needWeight ? Tensor(shape: weight.shape) : nil
-    let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
     let positions = g.outPositions
     outputGrad.withUnsafePointer { dy in
         input.withUnsafePointer { x in
             weight.withUnsafePointer { w in
                 let dx = inputGrad?.withUnsafeMutablePointer { $0 }
                 let dw = weightGrad?.withUnsafeMutablePointer { $0 }
-                for block in g.columnBlocks() {
-                    let wholeImage = block.imageCount == 1 && block.positionCount == positions
-                    let gradMatrixBuffer = wholeImage ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels * block.columns)
-                    defer { gradMatrixBuffer?.deallocate() }
-                    if let gradMatrixBuffer { gatherBlock(g, block, from: dy, into: gradMatrixBuffer) }
-                    let gradMatrix = gradMatrixBuffer.map { UnsafePointer($0) } ?? dy + block.firstImage * g.outChannels * positions
-                    let direct = wholeImage && g.isPointwise
-                    let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnRows * block.columns)
-                    defer { columns?.deallocate() }
-                    if let dw {
-                        if let columns { g.im2col(x, block, into: columns) }
-                        let source = columns.map { UnsafePointer($0) } ?? x + block.firstImage * g.inChannels * positions
-                        for group in 0..<g.groups {
-                            // dW_g += dY_g · colsᵀ
-                            gemm(transposeA: false, transposeB: true, m: groupOut, n: groupRows, k: block.columns,
-                                 gradMatrix + group * groupOut * block.columns, lda: block.columns,
-                                 source + group * groupRows * block.columns, ldb: block.columns,
-                                 beta: 1, dw + group * groupOut * groupRows, ldc: groupRows)
-                        }
-                    }
-                    if let dx {
-                        if direct {
-                            let target = dx + block.firstImage * g.inChannels * positions
-                            for group in 0..<g.groups {
-                                gemm(transposeA: true, transposeB: false, m: groupRows, n: block.columns, k: groupOut,
-                                     w + group * groupOut * groupRows, lda: groupRows,
-                                     gradMatrix + group * groupOut * block.columns, ldb: block.columns,
-                                     beta: 0, target + group * groupRows * block.columns, ldc: block.columns)
-                            }
-                        } else if let columns {
-                            for group in 0..<g.groups {
-                                // dcols_g = W_gᵀ · dY_g, then scattered back onto the input planes.
-                                gemm(transposeA: true, transposeB: false, m: groupRows, n: block.columns, k: groupOut,
-                                     w + group * groupOut * groupRows, lda: groupRows,
-                                     gradMatrix + group * groupOut * block.columns, ldb: block.columns,
-                                     beta: 0, columns + group * groupRows * block.columns, ldc: block.columns)
-                            }
-                            g.col2imAdd(columns, block, into: dx)
-                        }
-                    }
-                }
+                for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
             }
         }
     }
@@ -161,4 +120,38 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
         }
     }
     return (inputGrad, weightGrad, biasGrad)
+}
+
+/// One column block of the backward pass: dW += dY·colsᵀ (im2col recomputed rather than kept from the
+/// forward, which would hold K×N·P floats per layer), dcols = Wᵀ·dY scattered back by col2im.
+func convolutionBackwardBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, dy: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                              w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+    let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
+    let positions = g.outPositions, n = block.columns
+    let wholeImage = block.imageCount == 1 && block.positionCount == positions
+    let direct = wholeImage && g.isPointwise
+    let columnCount = direct ? 0 : g.columnRows * n, gradCount = wholeImage ? 0 : g.outChannels * n
+    ScratchPool.shared.withBuffer(columnCount + gradCount) { scratch in
+        if !wholeImage { gatherBlock(g, block, from: dy, into: scratch + columnCount) }
+        let gradMatrix = wholeImage ? dy + block.firstImage * g.outChannels * positions : UnsafePointer(scratch + columnCount)
+        if let dw {
+            if !direct { g.im2col(x, block, into: scratch) }
+            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: false, transposeB: true, m: groupOut, n: groupRows, k: n,
+                                gradMatrix + group * groupOut * n, lda: n, source + group * groupRows * n, ldb: n,
+                                beta: 1, dw + group * groupOut * groupRows, ldc: groupRows)
+            }
+        }
+        if let dx {
+            // Pointwise: the input-plane gradient is the GEMM result itself; otherwise go through columns.
+            let target = direct ? dx + block.firstImage * g.inChannels * positions : scratch
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: true, transposeB: false, m: groupRows, n: n, k: groupOut,
+                                w + group * groupOut * groupRows, lda: groupRows, gradMatrix + group * groupOut * n, ldb: n,
+                                beta: 0, target + group * groupRows * n, ldc: n)
+            }
+            if !direct { g.col2imAdd(scratch, block, into: dx) }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 // Fast vision kernels against the naive references (VisionReference) over several shapes, and
 // every backward kernel against central finite differences of its forward kernel.
 import XCTest
-import Tensor
+@testable import Tensor
 import TestSupport
 
 final class VisionKernelTests: XCTestCase {
@@ -143,5 +143,30 @@ final class VisionKernelTests: XCTestCase {
         let gGrads = groupNormBackward(gUpstream, input: gx, groups: 3, weight: gGamma, statistics: gStatistics)
         assertGradientMatchesFiniteDifferences(gx, upstream: gUpstream, analytic: gGrads.input, "groupNorm dx") { groupNorm($0, groups: 3, weight: gGamma, bias: gBeta).output }
         assertGradientMatchesFiniteDifferences(gGamma, upstream: gUpstream, analytic: gGrads.weight, "groupNorm dγ") { groupNorm(gx, groups: 3, weight: $0, bias: gBeta).output }
+    }
+}
+
+final class VisionConvolutionBlockingTests: XCTestCase {
+    /// Tiny column budgets force the tiled path (one image split by output positions) and uneven image blocks.
+    func testTiledAndBatchedBlocksMatchNaive() {
+        var random = TestRandom(seed: 6)
+        let saved = ConvolutionGeometry.columnBudget
+        defer { ConvolutionGeometry.columnBudget = saved }
+        let x = random.tensor([3, 4, 9, 10]), w = random.tensor([5, 4, 3, 3]), pointwise = random.tensor([5, 4, 1, 1])
+        for budget in [100, 36 * 30, 36 * 90 * 2, 1 << 20] {
+            ConvolutionGeometry.columnBudget = budget
+            for (weight, padding, stride) in [(w, 1, 1), (w, 2, 2), (pointwise, 0, 1)] {
+                let label = "budget \(budget) kernel \(weight.shape[2]) stride \(stride)"
+                let y = conv2d(x, weight: weight, stride: stride, padding: padding)
+                assertClose(y, VisionReference.conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding, dilation: 1, groups: 1), atol: 1e-4, label)
+                let upstream = random.tensor(y.shape)
+                ConvolutionGeometry.columnBudget = 1 << 20
+                let reference = conv2dBackward(upstream, input: x, weight: weight, stride: stride, padding: padding)
+                ConvolutionGeometry.columnBudget = budget
+                let grads = conv2dBackward(upstream, input: x, weight: weight, stride: stride, padding: padding)
+                assertClose(grads.input!, reference.input!, atol: 1e-4, "\(label) dx")
+                assertClose(grads.weight!, reference.weight!, atol: 1e-3, "\(label) dw")
+            }
+        }
     }
 }
