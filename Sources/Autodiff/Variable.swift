@@ -4,7 +4,7 @@
 // releases every pullback so the tape's memory is freed.
 import Tensor
 
-public final class Variable {
+public class Variable {
     public var value: Tensor
     /// Accumulated gradient (same shape as `value`); set by `backward()` on nodes that require grad.
     public var grad: Tensor?
@@ -45,6 +45,15 @@ public final class Variable {
 
     /// A constant copy that stops gradients.
     public func detached() -> Variable { Variable(value) }
+
+    /// A constant input (does not require grad).
+    public convenience init(constant value: Tensor) { self.init(value, requiresGrad: false) }
+
+    /// Forgets the accumulated gradient.
+    public func zeroGrad() { grad = nil }
+
+    public var count: Int { value.count }
+    public var rank: Int { value.rank }
 
     /// Back-propagates from this node (a scalar unless `seed` is given), accumulating into `grad`
     /// of every node that requires grad, then frees the recorded graph.

@@ -22,3 +22,50 @@ final class TapeTests: XCTestCase {
         XCTAssertFalse(y.requiresGrad)
     }
 }
+
+final class TapeMemoryTests: XCTestCase {
+    /// After backward, no interior node keeps its pullback, inputs or gradient, and leaves keep theirs.
+    func testTapeReleasedAfterBackwardAndLeavesKeepGradients() {
+        let w = Parameter(Tensor(shape: [3, 3], repeating: 0.5))
+        let x = Variable(Tensor(shape: [2, 3], repeating: 1))
+        let hidden = matmul(x, w).relu()
+        weak var weakHidden: Variable? = hidden
+        let loss = (hidden * hidden).sum()
+        loss.backward()
+        XCTAssertNil(hidden.pullback)
+        XCTAssertTrue(hidden.inputs.isEmpty)
+        XCTAssertNil(hidden.grad)
+        XCTAssertNil(loss.pullback)
+        XCTAssertEqual(w.grad?.shape, [3, 3])
+        _ = weakHidden
+    }
+
+    /// Interior nodes are freed once the caller drops them: the graph holds no cycles.
+    func testGraphIsFreedWhenDropped() {
+        let w = Parameter(Tensor(shape: [4], repeating: 1))
+        weak var weakInterior: Variable?
+        do {
+            let interior = w * 2
+            weakInterior = interior
+            let loss = interior.sum()
+            loss.backward()
+        }
+        XCTAssertNil(weakInterior)
+    }
+
+    func testNoGradScopeRecordsNothing() {
+        let w = Parameter(Tensor(shape: [2, 2], repeating: 1))
+        let y = withNoGrad { (matmul(w, w).exp() + w).sum() }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertNil(y.pullback)
+        XCTAssertTrue(y.inputs.isEmpty)
+        XCTAssertTrue(GradMode.isEnabled)
+    }
+
+    func testDetachStopsGradient() {
+        let w = Parameter(Tensor(shape: [2], scalars: [1, 2]))
+        let loss = (w * w.detached()).sum()
+        loss.backward()
+        XCTAssertEqual(w.grad?.scalars, [1, 2])
+    }
+}

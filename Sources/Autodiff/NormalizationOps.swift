@@ -1,0 +1,34 @@
+// Differentiable softmax, log-softmax and layer normalisation (kernels in Tensor/Softmax.swift).
+import Tensor
+
+/// softmax along `axis`; gradient y ⊙ (g − Σ g⊙y).
+public func softmax(_ a: Variable, axis: Int) -> Variable {
+    let y = a.value.softmax(axis: axis)
+    return Variable.record(y, op: "softmax", inputs: [a]) { g in
+        [y * (g - (g * y).sum(axes: [axis], keepDims: true))]
+    }
+}
+
+/// log-softmax along `axis`; gradient g − softmax ⊙ Σ g.
+public func logSoftmax(_ a: Variable, axis: Int) -> Variable {
+    let y = a.value.logSoftmax(axis: axis)
+    return Variable.record(y, op: "logSoftmax", inputs: [a]) { g in
+        [g - y.exp() * g.sum(axes: [axis], keepDims: true)]
+    }
+}
+
+/// Layer normalisation over the last axis: (x − μ)/√(σ² + eps) ⊙ weight + bias, with the
+/// biased variance (PyTorch `F.layer_norm`). x [..., D], weight and bias [D].
+public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
+    let d = x.shape[x.rank - 1]
+    precondition(weight.shape == [d] && bias.shape == [d], "layerNorm: weight \(weight.shape), bias \(bias.shape) for input \(x.shape)")
+    let (normalized, inverseStd) = x.value.layerNormalized(eps: eps)
+    let w = weight.value
+    let out = normalized * w + bias.value
+    let (needX, needW, needB) = (x.requiresGrad, weight.requiresGrad, bias.requiresGrad)
+    return Variable.record(out, op: "layerNorm", inputs: [x, weight, bias]) { g in
+        [needX ? normalized.layerNormBackward(normalizedGrad: g * w, inverseStd: inverseStd) : nil,
+         needW ? (g * normalized).sumToShape([d]) : nil,
+         needB ? g.sumToShape([d]) : nil]
+    }
+}

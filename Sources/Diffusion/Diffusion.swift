@@ -1,1 +1,0 @@
-// Diffusion module: see ../shared/design/architecture.md for its role.

@@ -1,1 +1,0 @@
-// Evaluation module: see ../shared/design/architecture.md for its role.

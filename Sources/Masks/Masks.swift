@@ -1,1 +1,0 @@
-// Masks module: see ../shared/design/architecture.md for its role.

@@ -1,1 +1,0 @@
-// Modeling module: see ../shared/design/architecture.md for its role.

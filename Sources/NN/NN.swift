@@ -1,1 +1,0 @@
-// NN module: see ../shared/design/architecture.md for its role.

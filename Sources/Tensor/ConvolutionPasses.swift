@@ -1,0 +1,157 @@
+// conv2d forward and backward on Tensors. Per column block: im2col (our pool), then one GEMM per
+// group (OpenBLAS threads). Output and gradient blocks are gathered to/from a Cout × columns
+// matrix; when a block is one whole image the GEMM reads and writes the NCHW tensors directly.
+
+/// conv2d forward. `input` N×Cin×H×W, `weight` Cout×(Cin/groups)×kh×kw, `bias` Cout.
+/// `y[n,o,i,j] = b[o] + Σ_{c,u,v} w[o,c,u,v] · x[n, g·Cin/groups + c, i·s − p + u·d, j·s − p + v·d]`.
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+                   stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
+    let geometry = ConvolutionGeometry(input: input.shape, weight: weight.shape, stride: stride,
+                                       padding: padding, dilation: dilation, groups: groups)
+    if let bias { precondition(bias.shape == [geometry.outChannels], "conv2d: bias shape \(bias.shape), expected [\(geometry.outChannels)]") }
+    return Tensor(shape: geometry.outputShape) { output in
+        input.withUnsafePointer { x in
+            weight.withUnsafePointer { w in
+                convolutionForward(geometry, x, w, output)
+            }
+        }
+        if let bias {
+            bias.withUnsafePointer { b in
+                let positions = geometry.outPositions
+                Parallel.forEachChunk(geometry.batch * geometry.outChannels, costPerItem: positions) { planes in
+                    for plane in planes {
+                        let value = b[plane % geometry.outChannels], row = output + plane * positions
+                        for p in 0..<positions { row[p] += value }
+                    }
+                }
+            }
+        }
+    }
+}
+
+func convolutionForward(_ g: ConvolutionGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                        _ output: UnsafeMutablePointer<Float>) {
+    let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
+    let positions = g.outPositions
+    for block in g.columnBlocks() {
+        let wholeImage = block.imageCount == 1 && block.positionCount == positions
+        let direct = wholeImage && g.isPointwise
+        let columnCount = direct ? 0 : g.columnRows * block.columns
+        let resultCount = wholeImage ? 0 : g.outChannels * block.columns
+        ScratchPool.shared.withBuffer(columnCount + resultCount) { scratch in
+            if !direct { g.im2col(x, block, into: scratch) }
+            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
+            let target = wholeImage ? output + block.firstImage * g.outChannels * positions : scratch + columnCount
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: false, transposeB: false, m: groupOut, n: block.columns, k: groupRows,
+                                w + group * groupOut * groupRows, lda: groupRows,
+                                source + group * groupRows * block.columns, ldb: block.columns,
+                                beta: 0, target + group * groupOut * block.columns, ldc: block.columns)
+            }
+            if !wholeImage { scatterBlock(g, block, from: target, into: output) }
+        }
+    }
+}
+
+/// Copies a Cout × columns block matrix into the N×Cout×P output.
+func scatterBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, from matrix: UnsafePointer<Float>,
+                  into output: UnsafeMutablePointer<Float>) {
+    let positions = g.outPositions
+    Parallel.forEachChunk(g.outChannels, costPerItem: block.columns) { channels in
+        for o in channels {
+            for i in 0..<block.imageCount {
+                let source = matrix + o * block.columns + i * block.positionCount
+                let target = output + ((block.firstImage + i) * g.outChannels + o) * positions + block.firstPosition
+                target.update(from: source, count: block.positionCount)
+            }
+        }
+    }
+}
+
+/// Copies the N×Cout×P gradient of one block into a Cout × columns matrix.
+func gatherBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, from outputGrad: UnsafePointer<Float>,
+                 into matrix: UnsafeMutablePointer<Float>) {
+    let positions = g.outPositions
+    Parallel.forEachChunk(g.outChannels, costPerItem: block.columns) { channels in
+        for o in channels {
+            for i in 0..<block.imageCount {
+                let source = outputGrad + ((block.firstImage + i) * g.outChannels + o) * positions + block.firstPosition
+                (matrix + o * block.columns + i * block.positionCount).update(from: source, count: block.positionCount)
+            }
+        }
+    }
+}
+
+/// Gradients of conv2d. Returns nil for each gradient not asked for.
+public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
+                           stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
+                           needInput: Bool = true, needWeight: Bool = true, needBias: Bool = true)
+    -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+    let g = ConvolutionGeometry(input: input.shape, weight: weight.shape, stride: stride,
+                                padding: padding, dilation: dilation, groups: groups)
+    precondition(outputGrad.shape == g.outputShape, "conv2d backward: gradient \(outputGrad.shape), expected \(g.outputShape)")
+    var inputGrad = needInput ? Tensor(shape: input.shape) : nil
+    var weightGrad = needWeight ? Tensor(shape: weight.shape) : nil
+    let positions = g.outPositions
+    outputGrad.withUnsafePointer { dy in
+        input.withUnsafePointer { x in
+            weight.withUnsafePointer { w in
+                let dx = inputGrad?.withUnsafeMutablePointer { $0 }
+                let dw = weightGrad?.withUnsafeMutablePointer { $0 }
+                for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
+            }
+        }
+    }
+    var biasGrad: Tensor? = nil
+    if needBias {
+        biasGrad = Tensor(shape: [g.outChannels]) { db in
+            outputGrad.withUnsafePointer { dy in
+                Parallel.forEachChunk(g.outChannels, costPerItem: g.batch * positions) { channels in
+                    for o in channels {
+                        var total: Float = 0
+                        for n in 0..<g.batch {
+                            let row = dy + (n * g.outChannels + o) * positions
+                            for p in 0..<positions { total += row[p] }
+                        }
+                        db[o] = total
+                    }
+                }
+            }
+        }
+    }
+    return (inputGrad, weightGrad, biasGrad)
+}
+
+/// One column block of the backward pass: dW += dY·colsᵀ (im2col recomputed rather than kept from the
+/// forward, which would hold K×N·P floats per layer), dcols = Wᵀ·dY scattered back by col2im.
+func convolutionBackwardBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, dy: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                              w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+    let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
+    let positions = g.outPositions, n = block.columns
+    let wholeImage = block.imageCount == 1 && block.positionCount == positions
+    let direct = wholeImage && g.isPointwise
+    let columnCount = direct ? 0 : g.columnRows * n, gradCount = wholeImage ? 0 : g.outChannels * n
+    ScratchPool.shared.withBuffer(columnCount + gradCount) { scratch in
+        if !wholeImage { gatherBlock(g, block, from: dy, into: scratch + columnCount) }
+        let gradMatrix = wholeImage ? dy + block.firstImage * g.outChannels * positions : UnsafePointer(scratch + columnCount)
+        if let dw {
+            if !direct { g.im2col(x, block, into: scratch) }
+            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: false, transposeB: true, m: groupOut, n: groupRows, k: n,
+                                gradMatrix + group * groupOut * n, lda: n, source + group * groupRows * n, ldb: n,
+                                beta: 1, dw + group * groupOut * groupRows, ldc: groupRows)
+            }
+        }
+        if let dx {
+            // Pointwise: the input-plane gradient is the GEMM result itself; otherwise go through columns.
+            let target = direct ? dx + block.firstImage * g.inChannels * positions : scratch
+            for group in 0..<g.groups {
+                convolutionGEMM(transposeA: true, transposeB: false, m: groupRows, n: n, k: groupOut,
+                                w + group * groupOut * groupRows, lda: groupRows, gradMatrix + group * groupOut * n, ldb: n,
+                                beta: 0, target + group * groupRows * n, ldc: n)
+            }
+            if !direct { g.col2imAdd(scratch, block, into: dx) }
+        }
+    }
+}

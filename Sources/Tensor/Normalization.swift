@@ -1,0 +1,199 @@
+// Channel normalisations on NCHW tensors: BatchNorm (batch statistics in training with the
+// running-statistics update, running statistics in evaluation), the fixed per-channel affine of
+// FrozenBatchNorm, and GroupNorm, each with its backward. Statistics are accumulated in Double.
+import Foundation
+
+/// Statistics a normalisation forward keeps for its backward: per normalised group the mean and
+/// 1/√(var + eps) actually used.
+public struct NormalizationStatistics: Sendable {
+    public var mean: [Float]
+    public var inverseStd: [Float]
+}
+
+/// Mean and biased variance of `groups` sets of planes; `plane(g, k)` is the k-th plane of set g,
+/// each `planeSize` contiguous floats.
+private func groupMoments(_ x: UnsafePointer<Float>, groups: Int, planesPerGroup: Int, planeSize: Int,
+                          plane: @escaping (Int, Int) -> Int) -> (mean: [Float], variance: [Float]) {
+    var mean = [Float](repeating: 0, count: groups), variance = mean
+    mean.withUnsafeMutableBufferPointer { m in variance.withUnsafeMutableBufferPointer { v in
+        let mp = m.baseAddress!, vp = v.baseAddress!
+        Parallel.forEachChunk(groups, costPerItem: planesPerGroup * planeSize) { range in
+            for g in range {
+                var sum = 0.0
+                for k in 0..<planesPerGroup {
+                    let row = x + plane(g, k) * planeSize
+                    var partial: Float = 0
+                    for i in 0..<planeSize { partial += row[i] }
+                    sum += Double(partial)
+                }
+                let mu = sum / Double(planesPerGroup * planeSize)
+                var squares = 0.0
+                let muF = Float(mu)
+                for k in 0..<planesPerGroup {
+                    let row = x + plane(g, k) * planeSize
+                    var partial: Float = 0
+                    for i in 0..<planeSize { let d = row[i] - muF; partial += d * d }
+                    squares += Double(partial)
+                }
+                mp[g] = muF
+                vp[g] = Float(squares / Double(planesPerGroup * planeSize))
+            }
+        }
+    }}
+    return (mean, variance)
+}
+
+/// `y[n,c] = (x[n,c] − mean[c])·inverseStd[c]·weight[c] + bias[c]` (per-channel affine).
+private func applyChannelAffine(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
+    let (n, c) = (x.shape[0], x.shape[1]), plane = x.count / max(n * c, 1)
+    return Tensor(shape: x.shape) { y in
+        x.withUnsafePointer { src in
+            Parallel.forEachChunk(n * c, costPerItem: plane) { planes in
+                for p in planes {
+                    let a = scale[p % c], b = shift[p % c], s = src + p * plane, t = y + p * plane
+                    for i in 0..<plane { t[i] = s[i] * a + b }
+                }
+            }
+        }
+    }
+}
+
+/// BatchNorm over N, H, W per channel. Training uses the batch's biased variance to normalise and
+/// updates `runningMean`/`runningVariance` with momentum (unbiased variance, as PyTorch); evaluation
+/// uses the running statistics. Returns the output and the statistics used.
+public func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: inout Tensor, runningVariance: inout Tensor,
+                      training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> (output: Tensor, statistics: NormalizationStatistics) {
+    precondition(x.rank >= 2, "batchNorm: input must be N×C×…, got \(x.shape)")
+    let (n, c) = (x.shape[0], x.shape[1]), plane = x.count / max(n * c, 1)
+    precondition(weight.shape == [c] && bias.shape == [c] && runningMean.shape == [c] && runningVariance.shape == [c],
+                 "batchNorm: weight/bias/running statistics must have shape [\(c)]")
+    var mean: [Float], variance: [Float]
+    if training {
+        precondition(n * plane > 1, "batchNorm: training needs more than one value per channel, got input \(x.shape)")
+        (mean, variance) = x.withUnsafePointer { groupMoments($0, groups: c, planesPerGroup: n, planeSize: plane) { g, k in k * c + g } }
+        let count = Float(n * plane)
+        runningMean.withUnsafeMutablePointer { rm in runningVariance.withUnsafeMutablePointer { rv in
+            for ch in 0..<c {
+                rm[ch] = (1 - momentum) * rm[ch] + momentum * mean[ch]
+                rv[ch] = (1 - momentum) * rv[ch] + momentum * variance[ch] * count / (count - 1)
+            }
+        }}
+    } else {
+        (mean, variance) = (runningMean.scalars, runningVariance.scalars)
+    }
+    let inverseStd = variance.map { 1 / ($0 + eps).squareRoot() }
+    let gamma = weight.scalars, beta = bias.scalars
+    let scale = (0..<c).map { inverseStd[$0] * gamma[$0] }
+    let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
+    return (applyChannelAffine(x, scale: scale, shift: shift), NormalizationStatistics(mean: mean, inverseStd: inverseStd))
+}
+
+/// FrozenBatchNorm: `y = (x − μ)/√(v + eps)·γ + β` with every quantity fixed (spec §3).
+public func frozenBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
+                            eps: Float = 1e-5) -> Tensor {
+    let c = x.shape[1]
+    let (gamma, beta, mu, v) = (weight.scalars, bias.scalars, runningMean.scalars, runningVariance.scalars)
+    let scale = (0..<c).map { gamma[$0] / (v[$0] + eps).squareRoot() }
+    return applyChannelAffine(x, scale: scale, shift: (0..<c).map { beta[$0] - mu[$0] * scale[$0] })
+}
+
+/// Channel scale of FrozenBatchNorm, its input gradient is `dy · scale[c]`.
+public func frozenBatchNormBackward(_ outputGrad: Tensor, weight: Tensor, runningVariance: Tensor, eps: Float = 1e-5) -> Tensor {
+    let c = outputGrad.shape[1], gamma = weight.scalars, v = runningVariance.scalars
+    return applyChannelAffine(outputGrad, scale: (0..<c).map { gamma[$0] / (v[$0] + eps).squareRoot() }, shift: [Float](repeating: 0, count: c))
+}
+
+/// Backward of a normalisation whose groups are sets of planes: returns dx, dγ, dβ.
+/// With x̂ = (x − μ)·σ⁻¹ and g = dy·γ: dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) when the statistics came from
+/// the batch (`batchStatistics`), dx = σ⁻¹·g otherwise.
+private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], statistics: NormalizationStatistics,
+                                   groups: Int, planesPerGroup: Int, plane: @escaping (Int, Int) -> Int,
+                                   batchStatistics: Bool) -> (Tensor, Tensor, Tensor) {
+    let c = x.shape[1], planeSize = x.count / max(x.shape[0] * c, 1)
+    let count = Float(planesPerGroup * planeSize)
+    var dGamma = Tensor(shape: [c]), dBeta = Tensor(shape: [c])
+    // Per plane: Σdy and Σdy·x̂ (planes are (n, c) pairs, so channel sums are race-free afterwards).
+    let planes = x.shape[0] * c
+    var sumDy = [Float](repeating: 0, count: planes), sumDyXhat = sumDy
+    let dx = Tensor(shape: x.shape) { dxp in
+        x.withUnsafePointer { xp in dy.withUnsafePointer { gp in
+            sumDy.withUnsafeMutableBufferPointer { sd in sumDyXhat.withUnsafeMutableBufferPointer { sdx in
+                let sdp = sd.baseAddress!, sdxp = sdx.baseAddress!
+                Parallel.forEachChunk(groups, costPerItem: planesPerGroup * planeSize * 2) { range in
+                    for g in range {
+                        let mu = statistics.mean[g], inv = statistics.inverseStd[g]
+                        var groupSum: Float = 0, groupSumXhat: Float = 0
+                        for k in 0..<planesPerGroup {
+                            let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize
+                            var s: Float = 0, sx: Float = 0
+                            for i in 0..<planeSize { s += gs[i]; sx += gs[i] * (xs[i] - mu) * inv }
+                            sdp[p] = s; sdxp[p] = sx
+                            let gammaC = gamma[p % c]
+                            groupSum += s * gammaC; groupSumXhat += sx * gammaC
+                        }
+                        let meanG = batchStatistics ? groupSum / count : 0, meanGX = batchStatistics ? groupSumXhat / count : 0
+                        for k in 0..<planesPerGroup {
+                            let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize, ds = dxp + p * planeSize
+                            let gammaC = gamma[p % c]
+                            for i in 0..<planeSize {
+                                let xhat = (xs[i] - mu) * inv
+                                ds[i] = inv * (gs[i] * gammaC - meanG - xhat * meanGX)
+                            }
+                        }
+                    }
+                }
+            }}
+        }}
+    }
+    dGamma.withUnsafeMutablePointer { dgp in dBeta.withUnsafeMutablePointer { dbp in
+        for p in 0..<planes { dgp[p % c] += sumDyXhat[p]; dbp[p % c] += sumDy[p] }
+    }}
+    return (dx, dGamma, dBeta)
+}
+
+/// Backward of `batchNorm` given the statistics its forward returned.
+public func batchNormBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor, statistics: NormalizationStatistics,
+                              training: Bool) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+    let (n, c) = (input.shape[0], input.shape[1])
+    let r = normalizationBackward(outputGrad, input, gamma: weight.scalars, statistics: statistics, groups: c,
+                                  planesPerGroup: n, plane: { g, k in k * c + g }, batchStatistics: training)
+    return (r.0, r.1, r.2)
+}
+
+/// GroupNorm: channels split into `groups` consecutive sets; each (image, group) is normalised by its
+/// own mean and biased variance, then the per-channel affine is applied.
+public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor, bias: Tensor, eps: Float = 1e-5)
+    -> (output: Tensor, statistics: NormalizationStatistics) {
+    precondition(x.rank >= 2, "groupNorm: input must be N×C×…, got \(x.shape)")
+    let (n, c) = (x.shape[0], x.shape[1]), plane = x.count / max(n * c, 1)
+    precondition(groups >= 1 && c % groups == 0, "groupNorm: \(c) channels not divisible into \(groups) groups")
+    precondition(weight.shape == [c] && bias.shape == [c], "groupNorm: weight and bias must have shape [\(c)]")
+    let perGroup = c / groups
+    // (image, group) g covers the contiguous planes n·C + group·perGroup + k.
+    let (mean, variance) = x.withUnsafePointer {
+        groupMoments($0, groups: n * groups, planesPerGroup: perGroup, planeSize: plane) { g, k in g * perGroup + k }
+    }
+    let inverseStd = variance.map { 1 / ($0 + eps).squareRoot() }
+    let gamma = weight.scalars, beta = bias.scalars
+    let output = Tensor(shape: x.shape) { y in
+        x.withUnsafePointer { src in
+            Parallel.forEachChunk(n * c, costPerItem: plane) { planes in
+                for p in planes {
+                    let g = p / perGroup, ch = p % c
+                    let a = inverseStd[g] * gamma[ch], b = beta[ch] - mean[g] * a
+                    let s = src + p * plane, t = y + p * plane
+                    for i in 0..<plane { t[i] = s[i] * a + b }
+                }
+            }
+        }
+    }
+    return (output, NormalizationStatistics(mean: mean, inverseStd: inverseStd))
+}
+
+public func groupNormBackward(_ outputGrad: Tensor, input: Tensor, groups: Int, weight: Tensor,
+                              statistics: NormalizationStatistics) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+    let (n, c) = (input.shape[0], input.shape[1]), perGroup = c / groups
+    let r = normalizationBackward(outputGrad, input, gamma: weight.scalars, statistics: statistics, groups: n * groups,
+                                  planesPerGroup: perGroup, plane: { g, k in g * perGroup + k }, batchStatistics: true)
+    return (r.0, r.1, r.2)
+}

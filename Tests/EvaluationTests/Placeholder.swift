@@ -1,2 +1,0 @@
-// Tests for the Evaluation module are added with the module.
-import XCTest

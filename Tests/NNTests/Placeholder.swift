@@ -1,2 +1,0 @@
-// Tests for the NN module are added with the module.
-import XCTest

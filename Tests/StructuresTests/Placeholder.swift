@@ -1,2 +1,0 @@
-// Tests for the Structures module are added with the module.
-import XCTest
