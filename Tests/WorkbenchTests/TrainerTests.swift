@@ -38,6 +38,18 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(manifest.seeds["base"], 3)
     }
 
+    func testResumeRefusesAChangedConfig() throws {
+        let sandbox = try Sandbox()
+        let (run, _) = try Trainer.start(config: try config(sandbox), results: sandbox.results, runDirectory: sandbox.results + "/run",
+                                         options: TrainOptions(quiet: true, stopAfterStep: 15))
+        let edited = try String(contentsOfFile: run.configPath, encoding: .utf8).replacingOccurrences(of: "\"toy.hidden\" : 16", with: "\"toy.hidden\" : 17")
+        XCTAssertTrue(edited.contains("\"toy.hidden\" : 17"), "config.json layout changed; update this test")
+        try edited.write(toFile: run.configPath, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Trainer.resume(run: run, options: TrainOptions(quiet: true))) { error in
+            XCTAssertTrue("\(error)".contains("config hash"), "\(error)")
+        }
+    }
+
     func testNonFiniteLossStopsNamingTheTermAndKeepsTheLastGoodCheckpoint() throws {
         let sandbox = try Sandbox()
         // A huge rate with decoupled weight decay multiplies weights by (1 - lr*wd) each step: overflow within a few dozen steps.

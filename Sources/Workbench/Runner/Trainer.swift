@@ -75,6 +75,10 @@ public final class Trainer {
             }
             if let last = run.checkpoints().last {
                 let state = try CheckpointFile.read(from: last)
+                if let saved = state.bytes["trainer.config_hash"].map({ String(decoding: $0, as: UTF8.self) }), saved != config.hash {
+                    throw TrainingError(description: "\(last) was written with config hash \(saved), but \(run.configPath) now hashes to \(config.hash); "
+                                        + "resume continues the same configuration only (start a new run with init_from=\(run.path) to change it)")
+                }
                 try task.restore(state, weightsOnly: false)
                 startStep = state.integers["trainer.step"] ?? 0
                 manifest.resumedFrom.append("\(URL(fileURLWithPath: last).lastPathComponent) at \(RunManifest.timestamp(Date()))")
