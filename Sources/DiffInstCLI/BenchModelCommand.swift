@@ -11,10 +11,6 @@ import Structures
 import Diffusion
 import Modeling
 
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.", subcommands: [BenchModelCommand.self])
-}
-
 struct BenchModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "model",
         abstract: "Time a DiffusionInst-Tiny training step (batch 4) and inference (batch 1, 1 and 4 steps).")
