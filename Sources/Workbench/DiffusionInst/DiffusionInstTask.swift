@@ -81,6 +81,8 @@ public final class DiffusionInstTask: ExperimentTask {
             shapes.height = config.int("data.image_size")
             shapes.maximumInstances = config.int("data.synthetic.max_objects")
             shapes.minimumInstances = min(shapes.minimumInstances, shapes.maximumInstances)
+            // model.classes picks the first K shape kinds (all 7 when K ≥ 7).
+            shapes.classes = Array(ShapeKind.allCases.prefix(max(1, config.int("model.classes"))))
             let images = config.int("data.synthetic.images"), subset = config.int("data.subset")
             let train = try SyntheticShapesDataset(config: shapes, seed: UInt64(config.seed("data")), count: subset > 0 ? min(subset, images) : images)
             let validation = try SyntheticShapesDataset(config: shapes, seed: UInt64(config.seed("data")) ^ 0xE7A1, count: max(16, images / 8))
