@@ -71,9 +71,15 @@ public final class DiffusionInstTask: ExperimentTask {
     static func datasets(_ config: ResolvedConfig) throws -> (any InstanceDataset, any InstanceDataset) {
         switch config.string("data.dataset") {
         case "coco":
-            let root = config.string("data.root")
-            let train = try COCODataset(annotationFile: config.string("data.train_annotations"), imageDirectory: root)
-            let validation = try COCODataset(annotationFile: config.string("data.val_annotations"), imageDirectory: root)
+            // Images live in data.root, or (when it is empty) in a `train` / `val` folder beside each
+            // annotation file, as the shared datasets are laid out.
+            func images(_ annotations: String, _ split: String) -> String {
+                let root = config.string("data.root")
+                return root.isEmpty ? ((annotations as NSString).deletingLastPathComponent as NSString).appendingPathComponent(split) : root
+            }
+            let trainFile = config.string("data.train_annotations"), validationFile = config.string("data.val_annotations")
+            let train = try COCODataset(annotationFile: trainFile, imageDirectory: images(trainFile, "train"))
+            let validation = try COCODataset(annotationFile: validationFile, imageDirectory: images(validationFile, "val"))
             return (train, validation)
         default:
             var shapes = SyntheticShapesConfig()
