@@ -32,6 +32,38 @@ extension Tensor {
         return s
     }
 
+    /// Largest of n ≥ 1 contiguous elements (8 lanes; NaNs are not propagated).
+    @inline(__always)
+    static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var m = -Float.infinity
+        if n >= 8 {
+            var acc = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            i = 8
+            while i + 8 <= n {
+                acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
+                i += 8
+            }
+            m = acc.max()
+        }
+        while i < n { m = Swift.max(m, p[i]); i += 1 }
+        return m
+    }
+
+    /// Σ a[i]·b[i] over n contiguous elements (8 lanes).
+    @inline(__always)
+    static func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
     /// Sum over `axes` (negative axes count from the end).
     public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
         reduce(axes: axes, keepDims: keepDims, reduceAxis: { $0.sumAxis($1) })
@@ -108,12 +140,7 @@ extension Tensor {
             withUnsafePointer { p in
                 if inner == 1 {
                     Parallel.forEachChunk(outer, costPerItem: n) { r in
-                        for o in r {
-                            let row = p + o * n
-                            var m = row[0]
-                            for j in 1..<Swift.max(n, 1) { m = Swift.max(m, row[j]) }
-                            out[o] = m
-                        }
+                        for o in r { out[o] = Tensor.rowMax(p + o * n, n) }
                     }
                 } else {
                     Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner) { Swift.max($0, $1) }

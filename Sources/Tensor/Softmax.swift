@@ -24,22 +24,18 @@ extension Tensor {
 
     public func softmax(axis: Int) -> Tensor {
         alongAxis(axis, cost: 10) { x, y, n in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, x[j]) }
-            var s: Float = 0
-            for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
-            let inv = 1 / s
+            let m = Tensor.rowMax(x, n)
+            for j in 0..<n { y[j] = fastExp(x[j] - m) }
+            let inv = 1 / Tensor.rowSum(y, n)
             for j in 0..<n { y[j] *= inv }
         }
     }
 
     public func logSoftmax(axis: Int) -> Tensor {
         alongAxis(axis, cost: 10) { x, y, n in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, x[j]) }
-            var s: Float = 0
-            for j in 0..<n { s += Foundation.exp(x[j] - m) }
-            let shift = m + Foundation.log(s)
+            let m = Tensor.rowMax(x, n)
+            for j in 0..<n { y[j] = fastExp(x[j] - m) }
+            let shift = m + Foundation.log(Tensor.rowSum(y, n))
             for j in 0..<n { y[j] = x[j] - shift }
         }
     }
@@ -56,11 +52,10 @@ extension Tensor {
                         for row in r {
                             let x = p + row * n, o = out + row * n
                             let mean = Tensor.rowSum(x, n) / Float(n)
-                            var v: Float = 0
-                            for j in 0..<n { let d = x[j] - mean; v += d * d }
-                            let inv = 1 / (v / Float(n) + eps).squareRoot()
+                            for j in 0..<n { o[j] = x[j] - mean }
+                            let inv = 1 / (Tensor.rowDot(o, o, n) / Float(n) + eps).squareRoot()
                             rs[row] = inv
-                            for j in 0..<n { o[j] = (x[j] - mean) * inv }
+                            for j in 0..<n { o[j] *= inv }
                         }
                     }
                 }
@@ -78,9 +73,7 @@ extension Tensor {
                 Parallel.forEachChunk(rows, costPerItem: n * 4) { r in
                     for row in r {
                         let x = xh + row * n, gr = pg + row * n, o = out + row * n
-                        var sg: Float = 0, sgx: Float = 0
-                        for j in 0..<n { sg += gr[j]; sgx += gr[j] * x[j] }
-                        let mg = sg / Float(n), mgx = sgx / Float(n), inv = rs[row]
+                        let mg = Tensor.rowSum(gr, n) / Float(n), mgx = Tensor.rowDot(gr, x, n) / Float(n), inv = rs[row]
                         for j in 0..<n { o[j] = inv * (gr[j] - mg - x[j] * mgx) }
                     }
                 }
