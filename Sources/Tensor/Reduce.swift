@@ -32,22 +32,24 @@ extension Tensor {
         return s
     }
 
-    /// Largest of n ≥ 1 contiguous elements (8 lanes; NaNs are not propagated).
+    /// Largest of n contiguous elements (−∞ when n = 0; NaNs are not propagated). Eight
+    /// independent running maxima: the stdlib's generic SIMD `pointwiseMax` is not inlined.
     @inline(__always)
     static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
         var i = 0
-        var m = -Float.infinity
-        if n >= 8 {
-            var acc = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-            i = 8
-            while i + 8 <= n {
-                acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
-                i += 8
-            }
-            m = acc.max()
+        while i + 8 <= n {
+            let q = p + i
+            m0 = q[0] > m0 ? q[0] : m0; m1 = q[1] > m1 ? q[1] : m1
+            m2 = q[2] > m2 ? q[2] : m2; m3 = q[3] > m3 ? q[3] : m3
+            m4 = q[4] > m4 ? q[4] : m4; m5 = q[5] > m5 ? q[5] : m5
+            m6 = q[6] > m6 ? q[6] : m6; m7 = q[7] > m7 ? q[7] : m7
+            i += 8
         }
-        while i < n { m = Swift.max(m, p[i]); i += 1 }
-        return m
+        while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
+        let a = m0 > m1 ? m0 : m1, b = m2 > m3 ? m2 : m3, c = m4 > m5 ? m4 : m5, d = m6 > m7 ? m6 : m7
+        let ab = a > b ? a : b, cd = c > d ? c : d
+        return ab > cd ? ab : cd
     }
 
     /// Σ a[i]·b[i] over n contiguous elements (8 lanes).
