@@ -40,6 +40,39 @@ extension Tensor {
         }
     }
 
+    /// Gradient of softmax given its output y = self: y ⊙ (g − Σ_axis g⊙y) (fused on the last axis).
+    public func softmaxBackward(_ g: Tensor, axis: Int) -> Tensor {
+        let axis = axis < 0 ? axis + rank : axis
+        guard axis == rank - 1 else { return self * (g - (g * self).sum(axes: [axis], keepDims: true)) }
+        return rowPairMap(g) { y, gr, o, n in
+            let dot = Tensor.rowDot(gr, y, n)
+            for j in 0..<n { o[j] = y[j] * (gr[j] - dot) }
+        }
+    }
+
+    /// Gradient of log-softmax given its output y = self: g − e^y ⊙ Σ_axis g (fused on the last axis).
+    public func logSoftmaxBackward(_ g: Tensor, axis: Int) -> Tensor {
+        let axis = axis < 0 ? axis + rank : axis
+        guard axis == rank - 1 else { return g - exp() * g.sum(axes: [axis], keepDims: true) }
+        return rowPairMap(g) { y, gr, o, n in
+            let total = Tensor.rowSum(gr, n)
+            for j in 0..<n { o[j] = gr[j] - fastExp(y[j]) * total }
+        }
+    }
+
+    /// Applies `rowOp(self row, other row, output row, n)` to every last-axis row.
+    func rowPairMap(_ other: Tensor, _ rowOp: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        precondition(other.shape == shape, "row map of \(shape) with \(other.shape)")
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { a in other.withUnsafePointer { b in
+                Parallel.forEachChunk(rows, costPerItem: n * 4) { r in
+                    for row in r { rowOp(a + row * n, b + row * n, out + row * n, n) }
+                }
+            } }
+        }
+    }
+
     /// Layer normalisation over the last axis (no affine part). Returns the normalised values
     /// and the per-row 1/σ (shape: leading dims), which the backward pass reuses.
     public func layerNormalized(eps: Float) -> (normalized: Tensor, inverseStd: Tensor) {
