@@ -5,7 +5,15 @@ import Foundation
 extension Tensor {
     public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
     /// GELU in the exact erf form: x·Φ(x) = ½x(1 + erf(x/√2)).
-    public func gelu() -> Tensor { map(cost: 16, geluScalar) }
+    public func gelu() -> Tensor {
+        // Explicit loops (not `map`): the closure would not be inlined, and the loop would not vectorise.
+        let n = count
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { p in
+                Parallel.forEachChunk(n, costPerItem: 16) { r in for i in r { out[i] = geluScalar(p[i]) } }
+            }
+        }
+    }
     public func sigmoid() -> Tensor { map(cost: 8) { 1 / (1 + fastExp(-$0)) } }
     public func silu() -> Tensor { map(cost: 8) { $0 / (1 + fastExp(-$0)) } }
     /// tanh as 1 − 2/(e^{2x} + 1) (absolute error ~1e-7).
@@ -40,7 +48,15 @@ extension Tensor {
     /// grad ⊙ relu'(x), with x = self (the input).
     public func reluBackward(_ grad: Tensor) -> Tensor { zipMap(grad) { $0 > 0 ? $1 : 0 } }
     /// grad ⊙ (Φ(x) + x·φ(x)).
-    public func geluBackward(_ grad: Tensor) -> Tensor { zipMap(grad, cost: 16, geluBackwardScalar) }
+    public func geluBackward(_ grad: Tensor) -> Tensor {
+        precondition(grad.count == count, "gradient of \(grad.shape) for value of \(shape)")
+        let n = count
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { p in grad.withUnsafePointer { g in
+                Parallel.forEachChunk(n, costPerItem: 16) { r in for i in r { out[i] = geluBackwardScalar(p[i], g[i]) } }
+            } }
+        }
+    }
     /// grad ⊙ y(1−y), with y = self (the sigmoid output).
     public func sigmoidBackwardFromOutput(_ grad: Tensor) -> Tensor { zipMap(grad) { y, g in g * y * (1 - y) } }
     /// grad ⊙ (1−y²), with y = self (the tanh output).
