@@ -7,7 +7,19 @@ struct DiffInst: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diffinst",
         abstract: "DiffusionInst research workbench: train, evaluate, sweep and plot diffusion-based instance segmentation on the CPU.",
-        subcommands: [DemoCommand.self, EvalCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self,
+            TrainCommand.self,
+            ResumeCommand.self,
+            SweepCommand.self,
+            ConfigCommand.self,
+            PlotCommand.self,
+            ReportCommand.self,
+            NotebookCommand.self,
+            DataCommand.self,
+            EvalCommand.self,
+            BenchCommand.self,
+        ]
     )
 
     static func main() {

@@ -1,6 +1,11 @@
 // HDF5 (serial) for Swift. HDF5 hides type ids and flags behind macros that expand to
 // function calls (H5T_NATIVE_FLOAT -> H5open() + a global); these wrappers make them callable.
+// Swift importers do not see the C target's -I flag, so fall back to Debian's serial HDF5 location.
+#if __has_include(<hdf5.h>)
 #include <hdf5.h>
+#else
+#include "/usr/include/hdf5/serial/hdf5.h"
+#endif
 
 hid_t chdf5_native_float(void);
 hid_t chdf5_native_double(void);

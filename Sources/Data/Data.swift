@@ -1,1 +1,0 @@
-// Data module: see ../shared/design/architecture.md for its role.

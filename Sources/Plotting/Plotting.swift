@@ -1,1 +1,0 @@
-// Plotting module: see ../shared/design/architecture.md for its role.

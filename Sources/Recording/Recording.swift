@@ -1,1 +1,0 @@
-// Recording module: see ../shared/design/architecture.md for its role.

@@ -1,1 +1,0 @@
-// Workbench module: see ../shared/design/architecture.md for its role.

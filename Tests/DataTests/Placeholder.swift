@@ -1,2 +1,0 @@
-// Tests for the Data module are added with the module.
-import XCTest
