@@ -74,7 +74,7 @@ public final class NotebookRunner {
             case .commands(let lines):
                 output.append("```sh\n" + lines.map { "diffinst " + $0 }.joined(separator: "\n") + "\n```")
                 for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty && !line.hasPrefix("#") {
-                    var arguments = NotebookRunner.arguments(line)
+                    var arguments = NotebookRunner.arguments(try substitute(line))
                     if arguments.first == "train", !arguments.contains("--skip-if-done") { arguments.append("--skip-if-done") }
                     if arguments.first == "sweep", !arguments.contains("--resume") { arguments.append("--resume") }
                     if ["train", "sweep", "notebook"].contains(arguments.first ?? ""), !arguments.contains("--quiet") { arguments.append("--quiet") }
