@@ -37,7 +37,7 @@ def bench(name, flops, body):
         times.append((time.perf_counter() - start) * 1000)
     median = statistics.median(times)
     gflops = flops / (median * 1e6) if flops else 0.0
-    print(f"{name:<34} {median:9.2f} ms  {gflops:7.1f} GFLOP/s  (min {min(times):.2f}, n={args.repeats})", flush=True)
+    print(f"{name:<42} {median:9.2f} ms  {gflops:7.1f} GFLOP/s  (min {min(times):.2f}, n={args.repeats})", flush=True)
     results.append({"case": name, "median_ms": median, "min_ms": min(times), "gflops": gflops, "repeats": args.repeats})
 
 

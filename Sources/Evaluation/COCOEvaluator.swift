@@ -93,25 +93,27 @@ public enum COCOEvaluator {
                 if positives == 0 { continue }
                 for (m, maxDetections) in parameters.maxDetections.enumerated() {
                     // Concatenate each image's first maxDetections, then order by score (stable, like mergesort).
-                    var entries: [(score: Double, evaluation: Int, detection: Int)] = []
-                    for (e, evaluation) in evaluations.enumerated() {
-                        for d in 0..<min(maxDetections, evaluation.detectionIndices.count) {
-                            entries.append((evaluation.detectionScores[d], e, d))
+                    var scores: [Double] = []
+                    var outcome: [[UInt8]] = Array(repeating: [], count: T)  // per threshold: 1 tp, 2 fp, 0 ignored
+                    for evaluation in evaluations {
+                        let n = evaluation.detectionIndices.count, kept = min(maxDetections, n)
+                        scores.append(contentsOf: evaluation.detectionScores[0..<kept])
+                        for t in 0..<T {
+                            for d in 0..<kept {
+                                let ignored = evaluation.detectionIgnore[t * n + d]
+                                outcome[t].append(ignored ? 0 : (evaluation.detectionMatches[t * n + d] >= 0 ? 1 : 2))
+                            }
                         }
                     }
-                    let order = (0..<entries.count).sorted {
-                        entries[$0].score != entries[$1].score ? entries[$0].score > entries[$1].score : $0 < $1
-                    }
+                    let order = (0..<scores.count).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
                     let count = order.count
                     var rc = [Double](repeating: 0, count: count), pr = [Double](repeating: 0, count: count)
                     for t in 0..<T {
                         var tp = 0.0, fp = 0.0
+                        let flags = outcome[t]
                         for (position, entry) in order.enumerated() {
-                            let e = evaluations[entries[entry].evaluation], d = entries[entry].detection
-                            let n = e.detectionIndices.count
-                            if !e.detectionIgnore[t * n + d] {
-                                if e.detectionMatches[t * n + d] >= 0 { tp += 1 } else { fp += 1 }
-                            }
+                            let flag = flags[entry]
+                            if flag == 1 { tp += 1 } else if flag == 2 { fp += 1 }
                             rc[position] = tp / Double(positives)
                             pr[position] = tp / (fp + tp + Double.ulpOfOne)
                         }

@@ -47,15 +47,17 @@ struct ColumnBlock {
 }
 
 extension ConvolutionGeometry {
-    /// Column-buffer budget in floats (8 MiB). Whole images while they fit (one GEMM, no output
+    /// Column-buffer budget in floats (16 MiB). Whole images while they fit (one GEMM, no output
     /// scatter); several small images share one GEMM; large images are tiled, which bounds memory at
-    /// 800 px. Measured: 8 MiB blocks beat 64 MiB ones on the 64-channel 64×64 conv.
-    nonisolated(unsafe) static var columnBudget = 2 << 20
+    /// 800 px. Measured: 16 MiB blocks beat 64 MiB ones on the 64-channel 64×64 conv.
+    nonisolated(unsafe) static var columnBudget = 4 << 20
 
     func columnBlocks() -> [ColumnBlock] {
         let perImage = columnRows * outPositions
         if perImage <= Self.columnBudget {
-            let imagesPerBlock = max(1, Self.columnBudget / max(perImage, 1))
+            // As many images per GEMM as fit, spread evenly over the blocks (4 images → 2 + 2, not 3 + 1).
+            let blockCount = (batch + max(1, Self.columnBudget / max(perImage, 1)) - 1) / max(1, Self.columnBudget / max(perImage, 1))
+            let imagesPerBlock = (batch + blockCount - 1) / blockCount
             return Swift.stride(from: 0, to: batch, by: imagesPerBlock).map {
                 ColumnBlock(firstImage: $0, imageCount: min(imagesPerBlock, batch - $0), firstPosition: 0, positionCount: outPositions)
             }
