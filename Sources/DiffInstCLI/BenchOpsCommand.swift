@@ -40,7 +40,7 @@ struct BenchOpsCommand: ParsableCommand {
             }
             let median = times.sorted()[times.count / 2], cpu = cpuTimes.sorted()[cpuTimes.count / 2]
             let gflops = flops / (median * 1e6)
-            print(String(format: "%-42@ %9.2f ms  %7.1f GFLOP/s  (min %.2f, cpu %.1f ms, n=%d)", name as NSString, median, gflops, times.min()!, cpu, times.count))
+            print(name.padding(toLength: max(42, name.count), withPad: " ", startingAt: 0) + String(format: " %9.2f ms  %7.1f GFLOP/s  (min %.2f, cpu %.1f ms, n=%d)", median, gflops, times.min()!, cpu, times.count))
             results.append(Result(name: name, medianMilliseconds: median, minimumMilliseconds: times.min()!, cpuMilliseconds: cpu,
                                   gflops: gflops, repeats: times.count))
         }
