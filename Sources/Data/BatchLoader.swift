@@ -76,6 +76,25 @@ public struct BatchAssembler: Sendable {
     }
 }
 
+extension BatchAssembler {
+    /// The images at `indices` (dataset order, no augmentation draw unless the transform is a training one,
+    /// whose generator is then seeded by the index), e.g. one evaluation batch. Unreadable images throw.
+    public func batch(ofIndices indices: [Int], seed: UInt64 = 0) throws -> ImageBatch {
+        precondition(!indices.isEmpty, "a batch needs at least one image")
+        let samples = try indices.map { index -> TransformedSample in
+            var random = DataRandom(seed: seed, stream: UInt64(index))
+            return try transform.apply(try dataset.sample(at: index), random: &random)
+        }
+        return BatchCollation.collate(samples, sizeDivisibility: transform.config.sizeDivisibility)
+    }
+
+    /// One pass over the dataset in order, in batches of `batchSize` (the last may be smaller): index lists
+    /// for `batch(ofIndices:)`, as an evaluator walks a validation split.
+    public var evaluationBatchIndices: [[Int]] {
+        stride(from: 0, to: dataset.count, by: batchSize).map { Array($0..<min($0 + batchSize, dataset.count)) }
+    }
+}
+
 /// An endless stream of batches prepared `prefetch` ahead on a background thread. Epoch after epoch; a batch
 /// may span two epochs (as detectron2's infinite training sampler). With `shuffle` off the order is 0, 1, 2, …
 public final class BatchLoader: @unchecked Sendable {

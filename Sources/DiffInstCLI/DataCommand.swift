@@ -76,6 +76,9 @@ struct InspectCommand: ParsableCommand {
     var images: String?
     @Flag(help: "Also decode every image and mask, check mask areas against `area`, and time it.")
     var decode = false
+    @Option(help: "Also time this many training batches (reference augmentation, spec §11.3) through the loader.")
+    var timeBatches: Int = 0
+    @Option(help: "Images per batch for --time-batches.") var batchSize: Int = 2
 
     func run() throws {
         let start = Date()
@@ -83,7 +86,27 @@ struct InspectCommand: ParsableCommand {
         let parsed = Date().timeIntervalSince(start)
         print(DatasetReport(dataset).text)
         print(String(format: "JSON parsed and checked in %.2f s", parsed))
-        guard decode else { return }
+        if decode { try decodeAll(dataset) }
+        if timeBatches > 0 { try timeLoader(dataset) }
+    }
+
+    private func timeLoader(_ dataset: COCODataset) throws {
+        let loader = BatchLoader(dataset: dataset, transform: SampleTransform(training: true), batchSize: batchSize,
+                                 shuffle: true, state: LoaderState(seed: 0))
+        let start = Date()
+        var instances = 0, pixels = 0
+        for _ in 0..<timeBatches {
+            let batch = try loader.next()
+            instances += batch.targets.map(\.count).reduce(0, +)
+            pixels += batch.images.count / 3
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "%d training batches of %d (%.2f Mpixel padded, %d instances) in %.2f s: %.3f s per batch",
+                     timeBatches, batchSize, Double(pixels) / 1e6, instances, seconds, seconds / Double(timeBatches)))
+        if !loader.skipped.isEmpty { print("skipped: \(loader.skipped)") }
+    }
+
+    private func decodeAll(_ dataset: COCODataset) throws {
         let decodeStart = Date()
         var pixels = 0, masks = 0, areaMismatches = 0, failures = 0
         for index in 0..<dataset.count {

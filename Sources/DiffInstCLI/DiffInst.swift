@@ -18,6 +18,7 @@ struct DiffInst: ParsableCommand {
             NotebookCommand.self,
             DataCommand.self,
             EvalCommand.self,
+            BenchCommand.self,
         ]
     )
 

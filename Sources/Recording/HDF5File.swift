@@ -204,7 +204,13 @@ public final class HDF5File: HDF5Location {
         switch mode {
         case .create: fid = H5Fcreate(filePath, chdf5_acc_trunc(), chdf5_p_default(), chdf5_p_default())
         case .createExclusive: fid = H5Fcreate(filePath, chdf5_acc_excl(), chdf5_p_default(), chdf5_p_default())
-        case .readOnly: fid = H5Fopen(filePath, chdf5_acc_rdonly(), chdf5_p_default())
+        case .readOnly:
+            // Without locking a reader can open a log while its run is still writing it (plots of live runs);
+            // it sees everything up to the writer's last flush.
+            let access = H5Pcreate(chdf5_p_file_access())
+            H5Pset_file_locking(access, false, true)
+            fid = H5Fopen(filePath, chdf5_acc_rdonly(), access)
+            H5Pclose(access)
         case .readWrite: fid = H5Fopen(filePath, chdf5_acc_rdwr(), chdf5_p_default())
         }
         guard fid >= 0 else { throw HDF5Error("\(filePath): cannot \(mode == .readOnly || mode == .readWrite ? "open" : "create") HDF5 file") }

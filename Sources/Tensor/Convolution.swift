@@ -47,15 +47,17 @@ struct ColumnBlock {
 }
 
 extension ConvolutionGeometry {
-    /// Column-buffer budget in floats (8 MiB). Whole images while they fit (one GEMM, no output
+    /// Column-buffer budget in floats (16 MiB). Whole images while they fit (one GEMM, no output
     /// scatter); several small images share one GEMM; large images are tiled, which bounds memory at
-    /// 800 px. Measured: 8 MiB blocks beat 64 MiB ones on the 64-channel 64×64 conv.
-    nonisolated(unsafe) static var columnBudget = 2 << 20
+    /// 800 px. Measured: 16 MiB blocks beat 64 MiB ones on the 64-channel 64×64 conv.
+    nonisolated(unsafe) static var columnBudget = 4 << 20
 
     func columnBlocks() -> [ColumnBlock] {
         let perImage = columnRows * outPositions
         if perImage <= Self.columnBudget {
-            let imagesPerBlock = max(1, Self.columnBudget / max(perImage, 1))
+            // As many images per GEMM as fit, spread evenly over the blocks (4 images → 2 + 2, not 3 + 1).
+            let blockCount = (batch + max(1, Self.columnBudget / max(perImage, 1)) - 1) / max(1, Self.columnBudget / max(perImage, 1))
+            let imagesPerBlock = (batch + blockCount - 1) / blockCount
             return Swift.stride(from: 0, to: batch, by: imagesPerBlock).map {
                 ColumnBlock(firstImage: $0, imageCount: min(imagesPerBlock, batch - $0), firstPosition: 0, positionCount: outPositions)
             }
@@ -79,9 +81,28 @@ extension ConvolutionGeometry {
             for row in rows {
                 let c = row / taps, ki = (row % taps) / kernelWidth, kj = row % kernelWidth
                 let rowOffset = ki * dilation - padding, colOffset = kj * dilation - padding
+                // Output columns whose tap lands inside the row: 0 ≤ ow·stride + colOffset < width.
+                let validLow = min(outWidth, max(0, (-colOffset + stride - 1) / stride))
+                let validHigh = max(validLow, min(outWidth, (width - colOffset + stride - 1) / stride))
                 for i in 0..<block.imageCount {
                     let source = input + ((block.firstImage + i) * inChannels + c) * plane
                     let destination = columns + row * ld + i * block.positionCount
+                    if block.positionCount == outPositions {
+                        // Whole image (the common case): row by row, contiguous copies for stride 1.
+                        for oh in 0..<outHeight {
+                            let out = destination + oh * outWidth, ih = oh * stride + rowOffset
+                            if ih < 0 || ih >= height { out.initialize(repeating: 0, count: outWidth); continue }
+                            out.initialize(repeating: 0, count: validLow)
+                            let sourceRow = source + ih * width + colOffset
+                            if stride == 1 {
+                                (out + validLow).update(from: sourceRow + validLow, count: validHigh - validLow)
+                            } else {
+                                for ow in validLow..<validHigh { out[ow] = sourceRow[ow * stride] }
+                            }
+                            (out + validHigh).initialize(repeating: 0, count: outWidth - validHigh)
+                        }
+                        continue
+                    }
                     var p = block.firstPosition
                     let end = block.firstPosition + block.positionCount
                     while p < end {

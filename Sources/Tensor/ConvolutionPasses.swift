@@ -90,17 +90,28 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
     let g = ConvolutionGeometry(input: input.shape, weight: weight.shape, stride: stride,
                                 padding: padding, dilation: dilation, groups: groups)
     precondition(outputGrad.shape == g.outputShape, "conv2d backward: gradient \(outputGrad.shape), expected \(g.outputShape)")
-    var inputGrad = needInput ? Tensor(shape: input.shape) : nil
+    // Stride-1 kernels: dx is a forward convolution of dy with the flipped, transposed kernel, a GEMM
+    // with K = Cout·k² and an im2col gather instead of a K = Cout GEMM and a col2im scatter-add.
+    let transposedPadding = dilation * (g.kernelHeight - 1) - padding
+    let viaTransposedConvolution = needInput && stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight > 1
+        && transposedPadding >= 0
+    var inputGrad = needInput && !viaTransposedConvolution ? Tensor(shape: input.shape) : nil
     var weightGrad = needWeight ? Tensor(shape: weight.shape) : nil
     let positions = g.outPositions
-    outputGrad.withUnsafePointer { dy in
-        input.withUnsafePointer { x in
-            weight.withUnsafePointer { w in
-                let dx = inputGrad?.withUnsafeMutablePointer { $0 }
-                let dw = weightGrad?.withUnsafeMutablePointer { $0 }
-                for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
+    if inputGrad != nil || weightGrad != nil {
+        outputGrad.withUnsafePointer { dy in
+            input.withUnsafePointer { x in
+                weight.withUnsafePointer { w in
+                    let dx = inputGrad?.withUnsafeMutablePointer { $0 }
+                    let dw = weightGrad?.withUnsafeMutablePointer { $0 }
+                    for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
+                }
             }
         }
+    }
+    if viaTransposedConvolution {
+        inputGrad = conv2d(outputGrad, weight: flippedTransposedKernel(weight, groups: groups),
+                           padding: transposedPadding, dilation: dilation, groups: groups)
     }
     var biasGrad: Tensor? = nil
     if needBias {
@@ -152,6 +163,27 @@ func convolutionBackwardBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, dy
                                 beta: 0, target + group * groupRows * n, ldc: n)
             }
             if !direct { g.col2imAdd(scratch, block, into: dx) }
+        }
+    }
+}
+
+/// W′[g·Cin_g + c, o, u, v] = W[g·Cout_g + o, c, k−1−u, k−1−v]: the kernel of the transposed convolution.
+func flippedTransposedKernel(_ weight: Tensor, groups: Int) -> Tensor {
+    let (outChannels, inPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    let outPerGroup = outChannels / groups, taps = kh * kw
+    return Tensor(shape: [inPerGroup * groups, outPerGroup, kh, kw]) { target in
+        weight.withUnsafePointer { source in
+            // Parallel over target rows (input channels) so that writes are sequential.
+            Parallel.forEachChunk(inPerGroup * groups, costPerItem: outPerGroup * taps) { rows in
+                for row in rows {
+                    let group = row / inPerGroup, c = row % inPerGroup
+                    for localOut in 0..<outPerGroup {
+                        let from = source + ((group * outPerGroup + localOut) * inPerGroup + c) * taps
+                        let to = target + (row * outPerGroup + localOut) * taps
+                        for t in 0..<taps { to[t] = from[taps - 1 - t] }
+                    }
+                }
+            }
         }
     }
 }

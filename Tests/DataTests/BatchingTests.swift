@@ -108,3 +108,18 @@ final class BatchingTests: XCTestCase {
         XCTAssertTrue(loader.skipped[0].contains("truncated.png"), loader.skipped[0])
     }
 }
+
+final class EvaluationBatchTests: XCTestCase {
+    func testOnePassInOrderWithTestResize() throws {
+        let dataset = try SyntheticShapesDataset(seed: 2, count: 5)
+        var config = AugmentationConfig()
+        config.testShortEdge = 160
+        let assembler = BatchAssembler(dataset: dataset, transform: SampleTransform(config: config, training: false), batchSize: 2, shuffle: false)
+        XCTAssertEqual(assembler.evaluationBatchIndices, [[0, 1], [2, 3], [4]])
+        let batch = try assembler.batch(ofIndices: [4])
+        XCTAssertEqual(batch.imageIDs, [5])
+        XCTAssertTrue(batch.imageSizes[0] == (160, 160) && batch.originalSizes[0] == (128, 128))
+        XCTAssertEqual(batch.images.shape, [1, 3, 160, 160])
+        XCTAssertEqual(batch.strideFourMasks[0].shape[1...], [40, 40])
+    }
+}

@@ -13,6 +13,8 @@ final class VisionKernelTests: XCTestCase {
         ConvCase(input: [2, 6, 8, 8], weight: [4, 6, 1, 1], stride: 2, padding: 0, dilation: 1, groups: 1),
         ConvCase(input: [1, 3, 13, 12], weight: [5, 3, 7, 7], stride: 2, padding: 3, dilation: 1, groups: 1),
         ConvCase(input: [2, 4, 6, 5], weight: [4, 1, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 4),
+        ConvCase(input: [2, 4, 8, 7], weight: [6, 2, 3, 3], stride: 1, padding: 1, dilation: 2, groups: 2),
+        ConvCase(input: [1, 2, 5, 6], weight: [3, 2, 3, 3], stride: 1, padding: 3, dilation: 1, groups: 1),
     ]
 
     func testConvolutionMatchesNaiveAndFiniteDifferences() {

@@ -46,6 +46,8 @@ public enum CompositionRoot {
         switch config.string("task") {
         case "toy":
             return ToyClassificationTask(config: config)
+        case "toy_mlp":
+            return try EngineToyTask(config: config)
         case "diffusioninst":
             throw TaskError("task 'diffusioninst' is declared but not wired into the runner yet (issue 5 adds it here); use task = \"toy\" meanwhile")
         case let other:

@@ -75,6 +75,10 @@ public final class Trainer {
             }
             if let last = run.checkpoints().last {
                 let state = try CheckpointFile.read(from: last)
+                if let saved = state.bytes["trainer.config_hash"].map({ String(decoding: $0, as: UTF8.self) }), saved != config.hash {
+                    throw TrainingError(description: "\(last) was written with config hash \(saved), but \(run.configPath) now hashes to \(config.hash); "
+                                        + "resume continues the same configuration only (start a new run with init_from=\(run.path) to change it)")
+                }
                 try task.restore(state, weightsOnly: false)
                 startStep = state.integers["trainer.step"] ?? 0
                 manifest.resumedFrom.append("\(URL(fileURLWithPath: last).lastPathComponent) at \(RunManifest.timestamp(Date()))")
@@ -96,7 +100,7 @@ public final class Trainer {
         try writer.setAttribute("primary_metric", json: config.string("evaluation.primary_metric").isEmpty ? task.primaryMetric : config.string("evaluation.primary_metric"))
         try writer.setAttribute("higher_is_better", json: task.higherIsBetter ? "true" : "false")
         try writeManifest(&manifest, writer: writer, status: "running", started: nil)
-        if !resume { say("run \(run.path): \(config.label), \(task.parameterCount) parameters, seeds \(config.seeds)") }
+        if !resume { say("run \(run.path): \(config.label), \(task.parameterCount) parameters, seeds \(config.seeds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
 
         let maxSteps = config.int("train.max_steps")
         let evalEvery = config.int("train.eval_every"), checkpointEvery = config.int("train.checkpoint_every"), logEvery = config.int("train.log_every")
@@ -108,7 +112,9 @@ public final class Trainer {
             let stepStart = Date()
             var scalars = try task.trainStep(step: step)
             scalars["step_time"] = Date().timeIntervalSince(stepStart)
-            if let bad = scalars.filter({ !$0.value.isFinite }).keys.sorted().first {
+            // Name the first bad loss term if any (the usual culprit), else the first bad scalar.
+            let badKeys = scalars.filter { !$0.value.isFinite }.keys.sorted { ($0.hasPrefix("loss") ? 0 : 1, $0) < ($1.hasPrefix("loss") ? 0 : 1, $1) }
+            if let bad = badKeys.first {
                 try writer.logTraining(step: step, scalars: scalars)
                 try writer.flush()
                 let kept = run.checkpoints().last.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none"
@@ -130,7 +136,18 @@ public final class Trainer {
             }
             if (checkpointEvery > 0 && step % checkpointEvery == 0) || step == maxSteps {
                 try writer.flush()
-                try saveCheckpoint(task, step: step)
+                var state = task.checkpointState()
+                // A finite loss can still be followed by an update that overflows; never save such a state.
+                if let bad = state.tensors.keys.sorted().first(where: { !state.tensors[$0]!.scalars.allSatisfy(\.isFinite) }) {
+                    let kept = run.checkpoints().last.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none"
+                    let message = "non-finite values in \(bad) after step \(step); stopped without saving it. Last good checkpoint: \(kept). Try a lower optimizer.lr or a gradient clip (optimizer.clip_grad_norm)."
+                    say(message)
+                    try writeManifest(&manifest, writer: writer, status: "failed: non-finite \(bad) after step \(step)", started: started)
+                    throw TrainingError(description: "\(run.path): \(message)")
+                }
+                state.integers["trainer.step"] = step
+                state.bytes["trainer.config_hash"] = Array(config.hash.utf8)
+                try saveCheckpoint(state, step: step)
             }
             if let stop = options.stopAfterStep, step >= stop, step < maxSteps {
                 try writer.flush()
@@ -145,10 +162,7 @@ public final class Trainer {
         return TrainOutcome(lastStep: step, finalEvaluation: lastEvaluation, wallSeconds: Date().timeIntervalSince(started))
     }
 
-    func saveCheckpoint(_ task: ExperimentTask, step: Int) throws {
-        var state = task.checkpointState()
-        state.integers["trainer.step"] = step
-        state.bytes["trainer.config_hash"] = Array(config.hash.utf8)
+    func saveCheckpoint(_ state: CheckpointState, step: Int) throws {
         try CheckpointFile.write(state, to: run.checkpointsPath + "/" + RunDirectory.checkpointName(step: step))
         let all = run.checkpoints()
         for old in all.dropLast(config.int("train.keep_checkpoints")) { try? FileManager.default.removeItem(atPath: old) }

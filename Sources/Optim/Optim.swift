@@ -1,1 +1,0 @@
-// Optim module: see ../shared/design/architecture.md for its role.

@@ -1,2 +1,0 @@
-// Tests for the Recording module are added with the module.
-import XCTest

@@ -1,2 +1,0 @@
-// Tests for the Workbench module are added with the module.
-import XCTest
