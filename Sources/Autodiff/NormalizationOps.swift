@@ -5,7 +5,7 @@ import Tensor
 public func softmax(_ a: Variable, axis: Int) -> Variable {
     let y = a.value.softmax(axis: axis)
     return Variable.record(y, op: "softmax", inputs: [a]) { g in
-        [y * (g - (g * y).sum(axes: [axis], keepDims: true))]
+        [y.softmaxBackward(g, axis: axis)]
     }
 }
 
@@ -13,7 +13,7 @@ public func softmax(_ a: Variable, axis: Int) -> Variable {
 public func logSoftmax(_ a: Variable, axis: Int) -> Variable {
     let y = a.value.logSoftmax(axis: axis)
     return Variable.record(y, op: "logSoftmax", inputs: [a]) { g in
-        [g - y.exp() * g.sum(axes: [axis], keepDims: true)]
+        [y.logSoftmaxBackward(g, axis: axis)]
     }
 }
 

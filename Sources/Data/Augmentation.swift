@@ -143,3 +143,16 @@ public struct GeometricPlan: Equatable, Sendable {
 
     public func mapY(_ y: Double) -> Double { (y - originY) * scaleY }
 }
+
+extension AugmentationConfig {
+    /// The reference pipeline re-scaled to a test short edge (the workbench's `data.image_size`), with the
+    /// long-edge cap (`data.max_size`) for both training and test, and flip/crop switched on or off.
+    public init(shortEdge: Int, maximumLongEdge: Int, flip: Bool, crop: Bool) {
+        var config = AugmentationConfig().scaled(toTestShortEdge: shortEdge)
+        config.maximumLongEdge = maximumLongEdge
+        config.testMaximumLongEdge = maximumLongEdge
+        config.flipProbability = flip ? 0.5 : 0
+        config.cropProbability = crop ? 0.5 : 0
+        self = config
+    }
+}

@@ -158,9 +158,8 @@ struct COCOJSONParser {
         }
     }
 
-    /// The JSON value as one of the three COCO encodings. (Parsed here rather than with
-    /// `COCOSegmentation(json:)`, whose Bool guard rejects the numbers 0 and 1 on Linux, where
-    /// JSONSerialization's NSNumber answers `is Bool` with true.)
+    /// The JSON value as one of the three COCO encodings; every problem becomes an `AnnotationProblem`
+    /// (reported and skipped). No `is Bool` guards: on Linux every JSON NSNumber answers true to `is Bool`.
     private func segmentationValue(_ value: Any) throws -> COCOSegmentation {
         func numbers(_ list: [Any], _ what: String) throws -> [Double] {
             try list.map { element in

@@ -60,3 +60,20 @@ public protocol InstanceDataset: Sendable {
     /// The image and annotations at `index` in 0..<count. Throws when the image cannot be read.
     func sample(at index: Int) throws -> DatasetSample
 }
+
+/// The first `count` images of another dataset (e.g. a small subset for an overfitting check).
+public struct DatasetPrefix: InstanceDataset {
+    public let base: any InstanceDataset
+    public let count: Int
+
+    public init(_ base: any InstanceDataset, count: Int) {
+        self.base = base
+        self.count = min(max(0, count), base.count)
+    }
+
+    public var classNames: [String] { base.classNames }
+    public func sample(at index: Int) throws -> DatasetSample {
+        precondition((0..<count).contains(index), "image \(index) out of 0..<\(count)")
+        return try base.sample(at: index)
+    }
+}

@@ -66,15 +66,21 @@ enum ImageResampling {
         }
         var pixels = [UInt8](repeating: 0, count: outputWidth * outputHeight * 3)
         let rowLength = outputWidth * 3
-        for o in 0..<outputHeight {
-            let start = vertical.start[o]
-            let target = o * rowLength
-            for i in 0..<rowLength {
-                var value: Float = 0
-                for (k, w) in vertical.weights[o].enumerated() {
-                    value += w * intermediate[(start + k - rowLow) * rowLength + i]
+        // Whole rows at a time (row += weight · source row), which the compiler vectorises.
+        var accumulator = [Float](repeating: 0, count: rowLength)
+        intermediate.withUnsafeBufferPointer { source in
+            accumulator.withUnsafeMutableBufferPointer { sum in
+                pixels.withUnsafeMutableBufferPointer { target in
+                    for o in 0..<outputHeight {
+                        for i in 0..<rowLength { sum[i] = 0 }
+                        for (k, w) in vertical.weights[o].enumerated() {
+                            let row = (vertical.start[o] + k - rowLow) * rowLength
+                            for i in 0..<rowLength { sum[i] += w * source[row + i] }
+                        }
+                        let base = o * rowLength
+                        for i in 0..<rowLength { target[base + i] = UInt8(min(255, max(0, sum[i].rounded()))) }
+                    }
                 }
-                pixels[target + i] = UInt8(min(255, max(0, value.rounded())))
             }
         }
         return RGBImage(width: outputWidth, height: outputHeight, pixels: pixels)

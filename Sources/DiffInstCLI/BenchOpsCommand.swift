@@ -22,7 +22,8 @@ struct BenchOpsCommand: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Comma-separated case-name prefixes to run (default: all).") var only: String?
 
-    struct Result: Codable { let name: String; let medianMilliseconds: Double; let minimumMilliseconds: Double; let gflops: Double; let repeats: Int }
+    /// `cpuMilliseconds`: median process CPU time (all threads) per run, which a loaded, shared machine inflates less than wall time.
+    struct Result: Codable { let name: String; let medianMilliseconds: Double; let minimumMilliseconds: Double; let cpuMilliseconds: Double; let gflops: Double; let repeats: Int }
 
     func run() throws {
         print("BLAS: \(BLAS.configuration), BLAS threads \(BLAS.threads), own threads \(Parallel.threadCount), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
@@ -30,16 +31,18 @@ struct BenchOpsCommand: ParsableCommand {
         func bench(_ name: String, flops: Double, _ body: () -> Void) {
             if let only, !only.split(separator: ",").contains(where: { name.hasPrefix($0) }) { return }
             for _ in 0..<3 { body() }
-            var times: [Double] = []
+            var times: [Double] = [], cpuTimes: [Double] = []
             for _ in 0..<max(repeats, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.processCPUMilliseconds()
                 body()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                cpuTimes.append(Self.processCPUMilliseconds() - cpuStart)
             }
-            let median = times.sorted()[times.count / 2]
+            let median = times.sorted()[times.count / 2], cpu = cpuTimes.sorted()[cpuTimes.count / 2]
             let gflops = flops / (median * 1e6)
-            print(String(format: "%-42@ %9.2f ms  %7.1f GFLOP/s  (min %.2f, n=%d)", name as NSString, median, gflops, times.min()!, times.count))
-            results.append(Result(name: name, medianMilliseconds: median, minimumMilliseconds: times.min()!, gflops: gflops, repeats: times.count))
+            print(name.padding(toLength: max(42, name.count), withPad: " ", startingAt: 0) + String(format: " %9.2f ms  %7.1f GFLOP/s  (min %.2f, cpu %.1f ms, n=%d)", median, gflops, times.min()!, cpu, times.count))
+            results.append(Result(name: name, medianMilliseconds: median, minimumMilliseconds: times.min()!, cpuMilliseconds: cpu,
+                                  gflops: gflops, repeats: times.count))
         }
         var random = RandomGenerator(seed: 0)
 
@@ -100,5 +103,11 @@ struct BenchOpsCommand: ParsableCommand {
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
             print("wrote \(json)")
         }
+    }
+
+    static func processCPUMilliseconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) * 1e3 + Double(spec.tv_nsec) / 1e6
     }
 }

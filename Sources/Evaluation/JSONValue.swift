@@ -10,17 +10,26 @@ public enum JSONValue: Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    /// Members in file order (small COCO objects: a linear key search beats hashing).
+    case object(keys: [String], values: [JSONValue])
 
+    /// The member named `key` (the last one when a key repeats, as Python's json module).
     public subscript(key: String) -> JSONValue? {
-        if case let .object(dictionary) = self { return dictionary[key] }
+        guard case let .object(keys, values) = self else { return nil }
+        var j = keys.count - 1
+        while j >= 0 { if keys[j] == key { return values[j] }; j -= 1 }
         return nil
     }
+
+    public var isObject: Bool { if case .object = self { return true }; return false }
 
     public var double: Double? { if case let .number(value) = self { return value }; return nil }
     public var string: String? { if case let .string(value) = self { return value }; return nil }
     public var array: [JSONValue]? { if case let .array(value) = self { return value }; return nil }
-    public var object: [String: JSONValue]? { if case let .object(value) = self { return value }; return nil }
+    public var object: [String: JSONValue]? {
+        guard case let .object(keys, values) = self else { return nil }
+        return Dictionary(zip(keys, values), uniquingKeysWith: { _, last in last })
+    }
 
     /// An integer value (a number with no fractional part that fits in Int).
     public var int: Int? {
@@ -86,9 +95,9 @@ struct JSONParser {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var dictionary: [String: JSONValue] = [:]
+            var keys: [String] = [], values: [JSONValue] = []
             skipWhitespace()
-            if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return .object(dictionary) }
+            if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return .object(keys: keys, values: values) }
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a key string") }
@@ -96,11 +105,12 @@ struct JSONParser {
                 skipWhitespace()
                 try expect(":")
                 skipWhitespace()
-                dictionary[key] = try parseValue(depth: depth + 1)
+                keys.append(key)
+                values.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard position < bytes.count else { throw error("unterminated object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-                if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(dictionary) }
+                if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(keys: keys, values: values) }
                 throw error("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
@@ -155,9 +165,21 @@ struct JSONParser {
         if integerOnly && digits <= 15 {
             return Double(bytes[start] == UInt8(ascii: "-") ? -value : value)
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        guard let parsed = Double(text) else { throw error("invalid number '\(text)'") }
-        return parsed
+        // glibc's strtod is correctly rounded; hand it a NUL-terminated copy of the token.
+        let length = position - start
+        guard length < 128 else {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+            guard let parsed = Double(text) else { throw error("invalid number '\(text)'") }
+            return parsed
+        }
+        return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+            for j in 0..<length { buffer[j] = CChar(bitPattern: bytes[start + j]) }
+            buffer[length] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let parsed = strtod(buffer.baseAddress!, &end)
+            guard let end, end - buffer.baseAddress! == length else { throw error("invalid number") }
+            return parsed
+        }
     }
 
     mutating func parseString() throws -> String {

@@ -2,6 +2,7 @@
 // with pycocotools' `loadRes` rules, validation of bad input, and writing files pycocotools loads unchanged.
 import Foundation
 import Structures
+import Tensor
 
 /// One scored detection. `bbox` is COCO `[x, y, w, h]`; `mask` a same-size-as-image RLE for segm.
 public struct Detection: Sendable, Equatable {
@@ -57,10 +58,24 @@ public enum DetectionResults {
         let boxMode = (first["bbox"]?.array.map { !$0.isEmpty }) ?? false
         let images = Dictionary(groundTruth.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let categories = Set(groundTruth.categories.map(\.id))
-        var detections: [Detection] = []
-        detections.reserveCapacity(entries.count)
-        for (index, entry) in entries.enumerated() {
-            guard entry.object != nil else { throw fail("entry \(index) is not an object") }
+        // Entries are independent: convert them in parallel (RLE decoding dominates), report the first error.
+        var converted = [Detection?](repeating: nil, count: entries.count)
+        var errors = [Error?](repeating: nil, count: entries.count)
+        converted.withUnsafeMutableBufferPointer { detectionSlots in
+            errors.withUnsafeMutableBufferPointer { errorSlots in
+                let detectionSlots = detectionSlots, errorSlots = errorSlots
+                Parallel.forEachChunk(entries.count, costPerItem: 512) { range in
+                    for index in range {
+                        do { detectionSlots[index] = try convert(index, entries[index]) } catch { errorSlots[index] = error }
+                    }
+                }
+            }
+        }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+        return converted.map { $0! }
+
+        func convert(_ index: Int, _ entry: JSONValue) throws -> Detection {
+            guard entry.isObject else { throw fail("entry \(index) is not an object") }
             guard let imageId = entry["image_id"]?.int else { throw fail("entry \(index) needs an integer \"image_id\"") }
             guard let image = images[imageId] else {
                 throw fail("entry \(index) refers to image id \(imageId), which is not in the ground truth")
@@ -101,9 +116,8 @@ public enum DetectionResults {
                 detection = Detection(imageId: imageId, categoryId: categoryId, score: score, mask: mask, bbox: bbox)
                 detection.area = Double(mask.area)
             }
-            detections.append(detection)
+            return detection
         }
-        return detections
     }
 
     /// COCO results JSON: `bbox` (for `.bbox`, or when `includeBoxes`) and compressed-RLE `segmentation` (for

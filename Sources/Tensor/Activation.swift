@@ -5,15 +5,24 @@ import Foundation
 extension Tensor {
     public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
     /// GELU in the exact erf form: x·Φ(x) = ½x(1 + erf(x/√2)).
-    public func gelu() -> Tensor { map(cost: 16) { 0.5 * $0 * (1 + erf($0 * 0.70710678118654752)) } }
-    public func sigmoid() -> Tensor { map(cost: 8) { 1 / (1 + Foundation.exp(-$0)) } }
-    public func silu() -> Tensor { map(cost: 8) { $0 / (1 + Foundation.exp(-$0)) } }
-    public func tanh() -> Tensor { map(cost: 8) { Foundation.tanh($0) } }
+    public func gelu() -> Tensor {
+        // Explicit loops (not `map`): the closure would not be inlined, and the loop would not vectorise.
+        let n = count
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { p in
+                Parallel.forEachChunk(n, costPerItem: 16) { r in for i in r { out[i] = geluScalar(p[i]) } }
+            }
+        }
+    }
+    public func sigmoid() -> Tensor { map(cost: 8) { 1 / (1 + fastExp(-$0)) } }
+    public func silu() -> Tensor { map(cost: 8) { $0 / (1 + fastExp(-$0)) } }
+    /// tanh as 1 − 2/(e^{2x} + 1) (absolute error ~1e-7).
+    public func tanh() -> Tensor { map(cost: 4) { 1 - 2 / (fastExp(2 * $0) + 1) } }
     /// softplus(x) = log(1 + eˣ), computed as max(x,0) + log1p(e^{-|x|}) for stability.
-    public func softplus() -> Tensor { map(cost: 16) { Swift.max($0, 0) + log1p(Foundation.exp(-Swift.abs($0))) } }
+    public func softplus() -> Tensor { map(cost: 16) { Swift.max($0, 0) + log1p(fastExp(-Swift.abs($0))) } }
 
     /// Fused pair map for same-count tensors: out[i] = op(self[i], g[i]) (shape of self).
-    @inlinable
+    @inlinable @inline(__always)
     public func zipMap(_ g: Tensor, cost: Int = 1, _ op: (Float, Float) -> Float) -> Tensor {
         precondition(g.count == count, "gradient of \(g.shape) for value of \(shape)")
         let n = count
@@ -25,7 +34,7 @@ extension Tensor {
     }
 
     /// Fused triple map for same-count tensors: out[i] = op(self[i], b[i], c[i]).
-    @inlinable
+    @inlinable @inline(__always)
     public func zipMap(_ b: Tensor, _ c: Tensor, cost: Int = 1, _ op: (Float, Float, Float) -> Float) -> Tensor {
         precondition(b.count == count && c.count == count, "zipMap of \(shape), \(b.shape), \(c.shape)")
         let n = count
@@ -40,10 +49,12 @@ extension Tensor {
     public func reluBackward(_ grad: Tensor) -> Tensor { zipMap(grad) { $0 > 0 ? $1 : 0 } }
     /// grad ⊙ (Φ(x) + x·φ(x)).
     public func geluBackward(_ grad: Tensor) -> Tensor {
-        zipMap(grad, cost: 16) { x, g in
-            let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-            let pdf = 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
-            return g * (cdf + x * pdf)
+        precondition(grad.count == count, "gradient of \(grad.shape) for value of \(shape)")
+        let n = count
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { p in grad.withUnsafePointer { g in
+                Parallel.forEachChunk(n, costPerItem: 16) { r in for i in r { out[i] = geluBackwardScalar(p[i], g[i]) } }
+            } }
         }
     }
     /// grad ⊙ y(1−y), with y = self (the sigmoid output).
@@ -51,14 +62,9 @@ extension Tensor {
     /// grad ⊙ (1−y²), with y = self (the tanh output).
     public func tanhBackwardFromOutput(_ grad: Tensor) -> Tensor { zipMap(grad) { y, g in g * (1 - y * y) } }
     /// grad ⊙ σ(x)(1 + x(1−σ(x))), with x = self.
-    public func siluBackward(_ grad: Tensor) -> Tensor {
-        zipMap(grad, cost: 8) { x, g in
-            let s = 1 / (1 + Foundation.exp(-x))
-            return g * s * (1 + x * (1 - s))
-        }
-    }
+    public func siluBackward(_ grad: Tensor) -> Tensor { zipMap(grad, cost: 8, siluBackwardScalar) }
     /// grad ⊙ σ(x), with x = self.
     public func softplusBackward(_ grad: Tensor) -> Tensor {
-        zipMap(grad, cost: 8) { x, g in g / (1 + Foundation.exp(-x)) }
+        zipMap(grad, cost: 8) { x, g in g / (1 + fastExp(-x)) }
     }
 }

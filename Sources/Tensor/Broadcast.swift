@@ -157,7 +157,7 @@ extension Tensor {
     }
 
     /// Element-wise unary map (vectorisable when `op` is simple).
-    @inlinable
+    @inlinable @inline(__always)
     public func map(cost: Int = 1, _ op: (Float) -> Float) -> Tensor {
         let n = count
         return Tensor(shape: shape) { out in

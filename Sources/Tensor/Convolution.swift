@@ -81,9 +81,28 @@ extension ConvolutionGeometry {
             for row in rows {
                 let c = row / taps, ki = (row % taps) / kernelWidth, kj = row % kernelWidth
                 let rowOffset = ki * dilation - padding, colOffset = kj * dilation - padding
+                // Output columns whose tap lands inside the row: 0 ≤ ow·stride + colOffset < width.
+                let validLow = min(outWidth, max(0, (-colOffset + stride - 1) / stride))
+                let validHigh = max(validLow, min(outWidth, (width - colOffset + stride - 1) / stride))
                 for i in 0..<block.imageCount {
                     let source = input + ((block.firstImage + i) * inChannels + c) * plane
                     let destination = columns + row * ld + i * block.positionCount
+                    if block.positionCount == outPositions {
+                        // Whole image (the common case): row by row, contiguous copies for stride 1.
+                        for oh in 0..<outHeight {
+                            let out = destination + oh * outWidth, ih = oh * stride + rowOffset
+                            if ih < 0 || ih >= height { out.initialize(repeating: 0, count: outWidth); continue }
+                            out.initialize(repeating: 0, count: validLow)
+                            let sourceRow = source + ih * width + colOffset
+                            if stride == 1 {
+                                (out + validLow).update(from: sourceRow + validLow, count: validHigh - validLow)
+                            } else {
+                                for ow in validLow..<validHigh { out[ow] = sourceRow[ow * stride] }
+                            }
+                            (out + validHigh).initialize(repeating: 0, count: outWidth - validHigh)
+                        }
+                        continue
+                    }
                     var p = block.firstPosition
                     let end = block.firstPosition + block.positionCount
                     while p < end {

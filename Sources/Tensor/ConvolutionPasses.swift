@@ -173,12 +173,15 @@ func flippedTransposedKernel(_ weight: Tensor, groups: Int) -> Tensor {
     let outPerGroup = outChannels / groups, taps = kh * kw
     return Tensor(shape: [inPerGroup * groups, outPerGroup, kh, kw]) { target in
         weight.withUnsafePointer { source in
-            for o in 0..<outChannels {
-                let group = o / outPerGroup, localOut = o % outPerGroup
-                for c in 0..<inPerGroup {
-                    let from = source + (o * inPerGroup + c) * taps
-                    let to = target + ((group * inPerGroup + c) * outPerGroup + localOut) * taps
-                    for t in 0..<taps { to[t] = from[taps - 1 - t] }
+            // Parallel over target rows (input channels) so that writes are sequential.
+            Parallel.forEachChunk(inPerGroup * groups, costPerItem: outPerGroup * taps) { rows in
+                for row in rows {
+                    let group = row / inPerGroup, c = row % inPerGroup
+                    for localOut in 0..<outPerGroup {
+                        let from = source + ((group * outPerGroup + localOut) * inPerGroup + c) * taps
+                        let to = target + (row * outPerGroup + localOut) * taps
+                        for t in 0..<taps { to[t] = from[taps - 1 - t] }
+                    }
                 }
             }
         }

@@ -38,7 +38,7 @@ extension Tensor {
         }
     }
 
-    public func exp() -> Tensor { map(cost: 8) { Foundation.exp($0) } }
+    public func exp() -> Tensor { map(cost: 2) { fastExp($0) } }
     public func log() -> Tensor { map(cost: 8) { Foundation.log($0) } }
     public func sqrt() -> Tensor { map(cost: 2) { $0.squareRoot() } }
     public func abs() -> Tensor { map { Swift.abs($0) } }

@@ -32,6 +32,40 @@ extension Tensor {
         return s
     }
 
+    /// Largest of n contiguous elements (−∞ when n = 0; NaNs are not propagated). Eight
+    /// independent running maxima: the stdlib's generic SIMD `pointwiseMax` is not inlined.
+    @inline(__always)
+    static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var i = 0
+        while i + 8 <= n {
+            let q = p + i
+            m0 = q[0] > m0 ? q[0] : m0; m1 = q[1] > m1 ? q[1] : m1
+            m2 = q[2] > m2 ? q[2] : m2; m3 = q[3] > m3 ? q[3] : m3
+            m4 = q[4] > m4 ? q[4] : m4; m5 = q[5] > m5 ? q[5] : m5
+            m6 = q[6] > m6 ? q[6] : m6; m7 = q[7] > m7 ? q[7] : m7
+            i += 8
+        }
+        while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
+        let a = m0 > m1 ? m0 : m1, b = m2 > m3 ? m2 : m3, c = m4 > m5 ? m4 : m5, d = m6 > m7 ? m6 : m7
+        let ab = a > b ? a : b, cd = c > d ? c : d
+        return ab > cd ? ab : cd
+    }
+
+    /// Σ a[i]·b[i] over n contiguous elements (8 lanes).
+    @inline(__always)
+    static func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
     /// Sum over `axes` (negative axes count from the end).
     public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
         reduce(axes: axes, keepDims: keepDims, reduceAxis: { $0.sumAxis($1) })
@@ -108,12 +142,7 @@ extension Tensor {
             withUnsafePointer { p in
                 if inner == 1 {
                     Parallel.forEachChunk(outer, costPerItem: n) { r in
-                        for o in r {
-                            let row = p + o * n
-                            var m = row[0]
-                            for j in 1..<Swift.max(n, 1) { m = Swift.max(m, row[j]) }
-                            out[o] = m
-                        }
+                        for o in r { out[o] = Tensor.rowMax(p + o * n, n) }
                     }
                 } else {
                     Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner) { Swift.max($0, $1) }

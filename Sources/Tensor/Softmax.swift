@@ -24,23 +24,52 @@ extension Tensor {
 
     public func softmax(axis: Int) -> Tensor {
         alongAxis(axis, cost: 10) { x, y, n in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, x[j]) }
-            var s: Float = 0
-            for j in 0..<n { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
-            let inv = 1 / s
+            let m = Tensor.rowMax(x, n)
+            for j in 0..<n { y[j] = fastExp(x[j] - m) }
+            let inv = 1 / Tensor.rowSum(y, n)
             for j in 0..<n { y[j] *= inv }
         }
     }
 
     public func logSoftmax(axis: Int) -> Tensor {
         alongAxis(axis, cost: 10) { x, y, n in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, x[j]) }
-            var s: Float = 0
-            for j in 0..<n { s += Foundation.exp(x[j] - m) }
-            let shift = m + Foundation.log(s)
+            let m = Tensor.rowMax(x, n)
+            for j in 0..<n { y[j] = fastExp(x[j] - m) }
+            let shift = m + Foundation.log(Tensor.rowSum(y, n))
             for j in 0..<n { y[j] = x[j] - shift }
+        }
+    }
+
+    /// Gradient of softmax given its output y = self: y ⊙ (g − Σ_axis g⊙y) (fused on the last axis).
+    public func softmaxBackward(_ g: Tensor, axis: Int) -> Tensor {
+        let axis = axis < 0 ? axis + rank : axis
+        guard axis == rank - 1 else { return self * (g - (g * self).sum(axes: [axis], keepDims: true)) }
+        return rowPairMap(g) { y, gr, o, n in
+            let dot = Tensor.rowDot(gr, y, n)
+            for j in 0..<n { o[j] = y[j] * (gr[j] - dot) }
+        }
+    }
+
+    /// Gradient of log-softmax given its output y = self: g − e^y ⊙ Σ_axis g (fused on the last axis).
+    public func logSoftmaxBackward(_ g: Tensor, axis: Int) -> Tensor {
+        let axis = axis < 0 ? axis + rank : axis
+        guard axis == rank - 1 else { return g - exp() * g.sum(axes: [axis], keepDims: true) }
+        return rowPairMap(g) { y, gr, o, n in
+            let total = Tensor.rowSum(gr, n)
+            for j in 0..<n { o[j] = gr[j] - fastExp(y[j]) * total }
+        }
+    }
+
+    /// Applies `rowOp(self row, other row, output row, n)` to every last-axis row.
+    func rowPairMap(_ other: Tensor, _ rowOp: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        precondition(other.shape == shape, "row map of \(shape) with \(other.shape)")
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { a in other.withUnsafePointer { b in
+                Parallel.forEachChunk(rows, costPerItem: n * 4) { r in
+                    for row in r { rowOp(a + row * n, b + row * n, out + row * n, n) }
+                }
+            } }
         }
     }
 
@@ -56,11 +85,10 @@ extension Tensor {
                         for row in r {
                             let x = p + row * n, o = out + row * n
                             let mean = Tensor.rowSum(x, n) / Float(n)
-                            var v: Float = 0
-                            for j in 0..<n { let d = x[j] - mean; v += d * d }
-                            let inv = 1 / (v / Float(n) + eps).squareRoot()
+                            for j in 0..<n { o[j] = x[j] - mean }
+                            let inv = 1 / (Tensor.rowDot(o, o, n) / Float(n) + eps).squareRoot()
                             rs[row] = inv
-                            for j in 0..<n { o[j] = (x[j] - mean) * inv }
+                            for j in 0..<n { o[j] *= inv }
                         }
                     }
                 }
@@ -78,9 +106,7 @@ extension Tensor {
                 Parallel.forEachChunk(rows, costPerItem: n * 4) { r in
                     for row in r {
                         let x = xh + row * n, gr = pg + row * n, o = out + row * n
-                        var sg: Float = 0, sgx: Float = 0
-                        for j in 0..<n { sg += gr[j]; sgx += gr[j] * x[j] }
-                        let mg = sg / Float(n), mgx = sgx / Float(n), inv = rs[row]
+                        let mg = Tensor.rowSum(gr, n) / Float(n), mgx = Tensor.rowDot(gr, x, n) / Float(n), inv = rs[row]
                         for j in 0..<n { o[j] = inv * (gr[j] - mg - x[j] * mgx) }
                     }
                 }

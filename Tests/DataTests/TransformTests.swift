@@ -155,3 +155,19 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(result.targets.masks[0], Polygon.rasterize(mapped, height: 38, width: 40).toBitMask())
     }
 }
+
+final class WorkbenchKnobTests: XCTestCase {
+    func testKnobsBuildAScaledConfigAndAPrefix() throws {
+        let config = AugmentationConfig(shortEdge: 128, maximumLongEdge: 213, flip: false, crop: true)
+        XCTAssertEqual(config.testShortEdge, 128)
+        XCTAssertEqual(config.maximumLongEdge, 213)
+        XCTAssertEqual(config.flipProbability, 0)
+        XCTAssertEqual(config.cropProbability, 0.5)
+        XCTAssertEqual(config.shortEdges.last, 128)
+        let base = try SyntheticShapesDataset(seed: 1, count: 10)
+        let prefix = DatasetPrefix(base, count: 3)
+        XCTAssertEqual(prefix.count, 3)
+        XCTAssertEqual(try prefix.sample(at: 2).image, try base.sample(at: 2).image)
+        XCTAssertEqual(DatasetPrefix(base, count: 50).count, 10)
+    }
+}

@@ -84,7 +84,7 @@ final class VisionLayerTests: XCTestCase {
     }
 
     /// A 2-conv CNN learns which half of a 12×12 image holds a bright 3×3 square. Cross-entropy must
-    /// fall at least 5× within 60 steps of SGD with momentum (about a second in release).
+    /// fall at least 20× within 60 steps of SGD with momentum (measured ≈120×; well under a second in release).
     func testSmallCNNFitsToyTask() {
         var random = RandomGenerator(seed: 11)
         let conv1 = Conv2d(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, using: &random)
@@ -120,6 +120,7 @@ final class VisionLayerTests: XCTestCase {
             }
         }
         let final = loss().value.scalar
-        XCTAssertLessThan(final, initial / 5, "cross-entropy \(initial) → \(final)")
+        print("small CNN toy task: cross-entropy \(initial) → \(final) (÷\(initial / final)) in 60 steps")
+        XCTAssertLessThan(final, initial / 20, "cross-entropy \(initial) → \(final)")
     }
 }

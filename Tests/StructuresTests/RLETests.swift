@@ -107,6 +107,15 @@ final class RLETests: XCTestCase {
         XCTAssertThrowsError(try Polygon.rasterize(polygons: [], height: 3, width: 3))
     }
 
+    func testSegmentationParserAcceptsZeroAndOneCoordinates() throws {
+        // On Linux, JSONSerialization's NSNumber 0 and 1 also cast to Bool; they must still count as numbers.
+        let json = try JSONSerialization.jsonObject(with: Data("[[0, 0, 1, 0, 1, 1, 0.5, 3]]".utf8))
+        guard case let .polygons(polygons) = try COCOSegmentation(json: json) else { return XCTFail("not polygons") }
+        XCTAssertEqual(polygons, [[0, 0, 1, 0, 1, 1, 0.5, 3]])
+        let rle = try COCOSegmentation(json: try JSONSerialization.jsonObject(with: Data("{\"size\": [1, 2], \"counts\": [1, 1]}".utf8)))
+        XCTAssertEqual(try rle.rle(imageHeight: 1, imageWidth: 2).counts, [1, 1])
+    }
+
     func testEmptyAndFullMasks() throws {
         let empty = RLE.empty(height: 4, width: 5)
         XCTAssertEqual(empty.area, 0)

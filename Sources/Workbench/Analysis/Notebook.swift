@@ -77,11 +77,17 @@ public final class NotebookRunner {
                     var arguments = NotebookRunner.arguments(try substitute(line))
                     if arguments.first == "train", !arguments.contains("--skip-if-done") { arguments.append("--skip-if-done") }
                     if arguments.first == "sweep", !arguments.contains("--resume") { arguments.append("--resume") }
-                    if ["train", "sweep", "notebook"].contains(arguments.first ?? ""), !arguments.contains("--quiet") { arguments.append("--quiet") }
+                    if ["sweep", "notebook"].contains(arguments.first ?? ""), !arguments.contains("--quiet") { arguments.append("--quiet") }
                     say("notebook \(name): diffinst \(arguments.joined(separator: " "))")
                     let (status, log) = execute(arguments)
-                    let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(30).joined(separator: "\n")
-                    output.append("```text\n" + tail.trimmingCharacters(in: .newlines) + "\n```")
+                    let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(60).joined(separator: "\n")
+                    if arguments.first == "report" && status == 0 {
+                        // A report is Markdown already: show its table, not its console echo.
+                        output.append(log.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("wrote ") }
+                            .map { $0.hasPrefix("# ") ? "###" + $0.dropFirst(1) : String($0) }.joined(separator: "\n"))
+                    } else {
+                        output.append("```text\n" + tail.trimmingCharacters(in: .newlines) + "\n```")
+                    }
                     guard status == 0 else {
                         output.append("**This command failed (exit \(status)); the notebook stopped here.**")
                         try write(output)

@@ -8,8 +8,8 @@ enum StandardKeys {
 
     static let run: [ConfigKey] = [
         ConfigKey("description", .string, .string(""), "Free text shown in reports."),
-        ConfigKey("task", .choice(["diffusioninst", "toy"]), .string("diffusioninst"),
-                  "What is trained: the DiffusionInst model, or `toy`, a small MLP classifier on synthetic points used for tests and demos."),
+        ConfigKey("task", .choice(["diffusioninst", "toy", "toy_mlp"]), .string("diffusioninst"),
+                  "What is trained: the DiffusionInst model; `toy`, a small MLP classifier on synthetic points in plain Swift (tests, demos); `toy_mlp`, the same problem trained with the engine (NN.MLP, AdamW)."),
         ConfigKey("init_from", .string, .string(""),
                   "Weights-only start: a run directory or checkpoint file whose `model.*` tensors are loaded; optimizer, schedule and step start fresh. Empty = none. (Use `diffinst resume` to continue a run.)"),
         ConfigKey("deterministic", .bool, .bool(true), "Single-threaded reductions in fixed order, so a run and its resumed copy are bit-identical."),

@@ -46,6 +46,8 @@ public enum CompositionRoot {
         switch config.string("task") {
         case "toy":
             return ToyClassificationTask(config: config)
+        case "toy_mlp":
+            return try EngineToyTask(config: config)
         case "diffusioninst":
             return try DiffusionInstTask(config: config)
         case let other:
