@@ -28,19 +28,16 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let d = AugmentationConfig()
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        shortEdges = try value(.shortEdges, d.shortEdges)
-        maximumLongEdge = try value(.maximumLongEdge, d.maximumLongEdge)
-        flipProbability = try value(.flipProbability, d.flipProbability)
-        cropProbability = try value(.cropProbability, d.cropProbability)
-        cropShortEdges = try value(.cropShortEdges, d.cropShortEdges)
-        cropMinimum = try value(.cropMinimum, d.cropMinimum)
-        cropMaximum = try value(.cropMaximum, d.cropMaximum)
-        testShortEdge = try value(.testShortEdge, d.testShortEdge)
-        testMaximumLongEdge = try value(.testMaximumLongEdge, d.testMaximumLongEdge)
-        sizeDivisibility = try value(.sizeDivisibility, d.sizeDivisibility)
+        shortEdges = try container.value(.shortEdges, or: d.shortEdges)
+        maximumLongEdge = try container.value(.maximumLongEdge, or: d.maximumLongEdge)
+        flipProbability = try container.value(.flipProbability, or: d.flipProbability)
+        cropProbability = try container.value(.cropProbability, or: d.cropProbability)
+        cropShortEdges = try container.value(.cropShortEdges, or: d.cropShortEdges)
+        cropMinimum = try container.value(.cropMinimum, or: d.cropMinimum)
+        cropMaximum = try container.value(.cropMaximum, or: d.cropMaximum)
+        testShortEdge = try container.value(.testShortEdge, or: d.testShortEdge)
+        testMaximumLongEdge = try container.value(.testMaximumLongEdge, or: d.testMaximumLongEdge)
+        sizeDivisibility = try container.value(.sizeDivisibility, or: d.sizeDivisibility)
         try validate()
     }
 

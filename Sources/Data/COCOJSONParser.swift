@@ -1,5 +1,7 @@
 // Parsing of a COCO instances JSON into records, with the leniency rules of `COCODataset`: structural
 // problems (not JSON, missing top-level or per-entry keys) throw; bad annotations are reported and skipped.
+// The JSON is read with the package's exact reader (Structures/JSONValue.swift), so polygon coordinates are
+// the correctly rounded doubles that pycocotools and Evaluation see.
 import Foundation
 import Structures
 
@@ -16,28 +18,20 @@ struct COCOJSONParser {
     }
 
     func parse() throws -> Result {
-        let data: Foundation.Data
-        do { data = try Foundation.Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "file not found"
+        let top: JSONValue
+        do { top = try JSONValue.parse(contentsOf: path) } catch let JSONFileError.unreadable(_, reason) {
             throw DatasetError.unreadableFile(path: path, reason: reason)
+        } catch let JSONFileError.invalid(_, reason) {
+            throw DatasetError.invalidJSON(path: path, reason: reason)
         }
-        let root: Any
-        do { root = try JSONSerialization.jsonObject(with: data) } catch {
-            throw DatasetError.invalidJSON(path: path, reason: (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-                                           ?? error.localizedDescription)
-        }
-        guard let top = root as? [String: Any] else {
-            throw DatasetError.invalidJSON(path: path, reason: "the top level is not an object")
-        }
-        func list(_ key: String) throws -> [[String: Any]] {
+        guard top.isObject else { throw DatasetError.invalidJSON(path: path, reason: "the top level is not an object") }
+        func list(_ key: String) throws -> [JSONValue] {
             guard let value = top[key] else { throw DatasetError.missingKey(path: path, key: key, context: "the top-level object") }
-            guard let entries = value as? [Any] else { throw DatasetError.invalidJSON(path: path, reason: "\"\(key)\" is not a list") }
-            return try entries.enumerated().map { offset, entry in
-                guard let object = entry as? [String: Any] else {
-                    throw DatasetError.invalidJSON(path: path, reason: "\(key)[\(offset)] is not an object")
-                }
-                return object
+            guard let entries = value.array else { throw DatasetError.invalidJSON(path: path, reason: "\"\(key)\" is not a list") }
+            for (offset, entry) in entries.enumerated() where !entry.isObject {
+                throw DatasetError.invalidJSON(path: path, reason: "\(key)[\(offset)] is not an object")
             }
+            return entries
         }
         var result = Result()
         result.categories = try parseCategories(try list("categories"))
@@ -92,9 +86,9 @@ struct COCOJSONParser {
             do {
                 let (segmentation, format) = try parseSegmentation(entry["segmentation"]!, record: record)
                 let box = try parseBox(entry["bbox"], segmentation: segmentation, record: record)
-                let isCrowd = (entry["iscrowd"] as? NSNumber)?.intValue ?? 0 != 0
-                var area = (entry["area"] as? NSNumber)?.doubleValue ?? -1
-                if area < 0 {
+                let isCrowd = entry["iscrowd"] == .bool(true) || (entry["iscrowd"]?.double ?? 0) != 0
+                var area = entry["area"]?.double ?? -1
+                if !(area >= 0) || !area.isFinite {
                     area = Double(try COCODataset.mask(
                         of: InstanceAnnotation(annotationID: id, classIndex: classIndex, box: box, segmentation: segmentation, area: 0),
                         width: record.width, height: record.height).area)
@@ -120,7 +114,7 @@ struct COCOJSONParser {
         DatasetIssue(file: path, kind: kind, message: message)
     }
 
-    private func parseCategories(_ entries: [[String: Any]]) throws -> CategoryMap {
+    private func parseCategories(_ entries: [JSONValue]) throws -> CategoryMap {
         var ids: [Int] = [], names: [String] = []
         for (offset, entry) in entries.enumerated() {
             let context = "categories[\(offset)]"
@@ -134,7 +128,7 @@ struct COCOJSONParser {
 
     /// Polygons lose parts with fewer than 3 points or an odd number of coordinates; if none is left the
     /// annotation is degenerate. RLE must decode and have the image's size.
-    private func parseSegmentation(_ value: Any, record: COCOImageRecord) throws -> (Segmentation, SegmentationFormat) {
+    private func parseSegmentation(_ value: JSONValue, record: COCOImageRecord) throws -> (Segmentation, SegmentationFormat) {
         let parsed = try segmentationValue(value)
         switch parsed {
         case .polygons(let polygons):
@@ -159,33 +153,33 @@ struct COCOJSONParser {
     }
 
     /// The JSON value as one of the three COCO encodings; every problem becomes an `AnnotationProblem`
-    /// (reported and skipped). No `is Bool` guards: on Linux every JSON NSNumber answers true to `is Bool`.
-    private func segmentationValue(_ value: Any) throws -> COCOSegmentation {
-        func numbers(_ list: [Any], _ what: String) throws -> [Double] {
+    /// (reported and skipped).
+    private func segmentationValue(_ value: JSONValue) throws -> COCOSegmentation {
+        func numbers(_ list: [JSONValue], _ what: String) throws -> [Double] {
             try list.map { element in
-                guard let number = element as? NSNumber, number.doubleValue.isFinite else {
+                guard let number = element.double, number.isFinite else {
                     throw AnnotationProblem(kind: .badSegmentation, message: "\(what) holds a non-numeric or non-finite value")
                 }
-                return number.doubleValue
+                return number
             }
         }
-        if let parts = value as? [Any] {
+        if let parts = value.array {
             return .polygons(try parts.enumerated().map { index, part in
-                guard let list = part as? [Any] else {
+                guard let list = part.array else {
                     throw AnnotationProblem(kind: .badSegmentation, message: "polygon \(index) is not a list of numbers")
                 }
                 return try numbers(list, "polygon \(index)")
             })
         }
-        guard let object = value as? [String: Any] else {
+        guard value.isObject else {
             throw AnnotationProblem(kind: .badSegmentation, message: "segmentation is neither a polygon list nor an RLE object")
         }
-        guard let size = object["size"] as? [Any], size.count == 2, let hw = try? numbers(size, "size"),
+        guard let size = value["size"]?.array, size.count == 2, let hw = try? numbers(size, "size"),
               hw.allSatisfy({ $0 >= 0 && $0 == $0.rounded() }) else {
             throw AnnotationProblem(kind: .badSegmentation, message: "RLE needs \"size\": [height, width]")
         }
-        if let text = object["counts"] as? String { return .compressed(height: Int(hw[0]), width: Int(hw[1]), counts: text) }
-        guard let list = object["counts"] as? [Any] else {
+        if let text = value["counts"]?.string { return .compressed(height: Int(hw[0]), width: Int(hw[1]), counts: text) }
+        guard let list = value["counts"]?.array else {
             throw AnnotationProblem(kind: .badSegmentation, message: "RLE needs \"counts\" as a string or a list of integers")
         }
         let counts = try numbers(list, "RLE counts")
@@ -196,7 +190,7 @@ struct COCOJSONParser {
     }
 
     /// `bbox` as [x, y, w, h]; when absent it is the mask's tight box. A box with a side ≤ 0 is degenerate.
-    private func parseBox(_ value: Any?, segmentation: Segmentation, record: COCOImageRecord) throws -> SIMD4<Double> {
+    private func parseBox(_ value: JSONValue?, segmentation: Segmentation, record: COCOImageRecord) throws -> SIMD4<Double> {
         guard let value else {
             let mask = try COCODataset.mask(of: InstanceAnnotation(annotationID: 0, classIndex: 0, box: .zero,
                                                                   segmentation: segmentation, area: 0),
@@ -204,28 +198,27 @@ struct COCOJSONParser {
             guard let b = mask.boundingBox else { throw AnnotationProblem(kind: .degenerateBox, message: "empty mask and no bbox") }
             return SIMD4(Double(b.x1), Double(b.y1), Double(b.x2 - b.x1), Double(b.y2 - b.y1))
         }
-        guard let numbers = value as? [NSNumber], numbers.count == 4 else {
+        guard let list = value.array, list.count == 4, case let numbers = list.compactMap(\.double), numbers.count == 4 else {
             throw AnnotationProblem(kind: .degenerateBox, message: "bbox is not a list of 4 numbers")
         }
-        let box = SIMD4(numbers.map(\.doubleValue))
+        let box = SIMD4(numbers)
         guard (0..<4).allSatisfy({ box[$0].isFinite }), box[2] > 0, box[3] > 0 else {
-            throw AnnotationProblem(kind: .degenerateBox, message: "degenerate bbox \(numbers.map(\.doubleValue))")
+            throw AnnotationProblem(kind: .degenerateBox, message: "degenerate bbox \(numbers)")
         }
         return box
     }
 
-    private func integer(_ entry: [String: Any], _ key: String, _ context: String) throws -> Int {
+    private func integer(_ entry: JSONValue, _ key: String, _ context: String) throws -> Int {
         guard let value = entry[key] else { throw DatasetError.missingKey(path: path, key: key, context: context) }
-        // No `is Bool` test: on Linux every JSON NSNumber answers true to it.
-        guard let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded() else {
+        guard let number = value.int else {
             throw DatasetError.invalidJSON(path: path, reason: "\(context).\(key) is not an integer")
         }
-        return number.intValue
+        return number
     }
 
-    private func string(_ entry: [String: Any], _ key: String, _ context: String) throws -> String {
+    private func string(_ entry: JSONValue, _ key: String, _ context: String) throws -> String {
         guard let value = entry[key] else { throw DatasetError.missingKey(path: path, key: key, context: context) }
-        guard let text = value as? String else { throw DatasetError.invalidJSON(path: path, reason: "\(context).\(key) is not a string") }
+        guard let text = value.string else { throw DatasetError.invalidJSON(path: path, reason: "\(context).\(key) is not a string") }
         return text
     }
 }

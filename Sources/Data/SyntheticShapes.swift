@@ -33,21 +33,18 @@ public struct SyntheticShapesConfig: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = SyntheticShapesConfig()
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        width = try value(.width, defaults.width)
-        height = try value(.height, defaults.height)
-        classes = try value(.classes, defaults.classes)
-        minimumInstances = try value(.minimumInstances, defaults.minimumInstances)
-        maximumInstances = try value(.maximumInstances, defaults.maximumInstances)
-        minimumSizeFraction = try value(.minimumSizeFraction, defaults.minimumSizeFraction)
-        maximumSizeFraction = try value(.maximumSizeFraction, defaults.maximumSizeFraction)
-        minimumVisibleFraction = try value(.minimumVisibleFraction, defaults.minimumVisibleFraction)
-        minimumClutter = try value(.minimumClutter, defaults.minimumClutter)
-        maximumClutter = try value(.maximumClutter, defaults.maximumClutter)
-        pixelNoise = try value(.pixelNoise, defaults.pixelNoise)
-        texturedProbability = try value(.texturedProbability, defaults.texturedProbability)
+        width = try container.value(.width, or: defaults.width)
+        height = try container.value(.height, or: defaults.height)
+        classes = try container.value(.classes, or: defaults.classes)
+        minimumInstances = try container.value(.minimumInstances, or: defaults.minimumInstances)
+        maximumInstances = try container.value(.maximumInstances, or: defaults.maximumInstances)
+        minimumSizeFraction = try container.value(.minimumSizeFraction, or: defaults.minimumSizeFraction)
+        maximumSizeFraction = try container.value(.maximumSizeFraction, or: defaults.maximumSizeFraction)
+        minimumVisibleFraction = try container.value(.minimumVisibleFraction, or: defaults.minimumVisibleFraction)
+        minimumClutter = try container.value(.minimumClutter, or: defaults.minimumClutter)
+        maximumClutter = try container.value(.maximumClutter, or: defaults.maximumClutter)
+        pixelNoise = try container.value(.pixelNoise, or: defaults.pixelNoise)
+        texturedProbability = try container.value(.texturedProbability, or: defaults.texturedProbability)
         try validate()
     }
 

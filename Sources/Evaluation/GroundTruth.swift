@@ -1,5 +1,5 @@
 // Ground truth for evaluation: COCO images, categories and annotations, read from a COCO instances JSON file
-// (own reader, see JSONValue.swift) or built in memory by the trainer. Field semantics follow pycocotools.
+// (the exact reader, Structures/JSONValue.swift) or built in memory by the trainer. Field semantics follow pycocotools.
 import Foundation
 import Structures
 
@@ -12,6 +12,13 @@ public enum COCOError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .file(path, message): return "\(path): \(message)"
         case let .invalid(message): return message
+        }
+    }
+
+    /// Reads a JSON file with the exact reader, its failures as `.file(path, problem)`.
+    static func readJSON(path: String) throws -> JSONValue {
+        do { return try JSONValue.parse(contentsOf: path) } catch let error as JSONFileError {
+            throw COCOError.file(error.path, error.problem)
         }
     }
 }
@@ -91,7 +98,7 @@ public struct GroundTruth: Sendable {
     /// area (segmentation given) or the box area; missing `iscrowd` means 0; segmentations are parsed (not yet
     /// rasterised) and checked when evaluated.
     public static func load(path: String) throws -> GroundTruth {
-        try GroundTruth(json: JSONValue.parse(contentsOf: path), source: path)
+        try GroundTruth(json: COCOError.readJSON(path: path), source: path)
     }
 
     public init(json: JSONValue, source: String) throws {

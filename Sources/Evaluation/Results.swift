@@ -48,7 +48,7 @@ public enum DetectionResults {
     /// Errors (naming the file and entry): not a list, missing fields, unknown image or category ids, non-finite
     /// scores or boxes, malformed RLE. An empty list is valid and yields no detections (every AP is then 0).
     public static func read(path: String, groundTruth: GroundTruth) throws -> [Detection] {
-        try read(json: JSONValue.parse(contentsOf: path), source: path, groundTruth: groundTruth)
+        try read(json: COCOError.readJSON(path: path), source: path, groundTruth: groundTruth)
     }
 
     public static func read(json: JSONValue, source: String, groundTruth: GroundTruth) throws -> [Detection] {

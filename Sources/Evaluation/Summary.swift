@@ -1,6 +1,7 @@
 // The outcome of an evaluation: pycocotools' precision/recall arrays, the 12 summary numbers, per-category AP,
 // per-image matchings, the standard printed table and the 12-number JSON.
 import Foundation
+import Structures
 
 /// The 12 COCO numbers, each in [0, 1] or −1 when nothing defines it (no ground truth in that range).
 /// With a detection limit N above 100, AP/AP50/AP75/APs/APm/APl and AR100 are measured at N.

@@ -3,6 +3,7 @@
 // come from Tests/Fixtures/make_eval_fixtures.py.
 import XCTest
 import Foundation
+import Structures
 @testable import Evaluation
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

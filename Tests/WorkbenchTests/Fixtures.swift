@@ -51,23 +51,30 @@ sampling_steps = [1, 2]
 noise_seeds = 2
 """
 
-/// The built `diffinst` binary beside the test bundle.
-func diffinstExecutable(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0]).deletingLastPathComponent().path
+/// The folder of the test bundle (`.build/<config>/`), where SwiftPM also puts the `diffinst` product.
+let testBundleDirectory = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+    .deletingLastPathComponent().path
+
+/// The built `diffinst` binary: beside the test bundle, else in this package's .build/{release,debug}; nil if none.
+func locateDiffinst(file: StaticString = #filePath) -> String? {
     let packageRoot = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    for candidate in [bundleDirectory + "/diffinst", packageRoot + "/.build/release/diffinst", packageRoot + "/.build/debug/diffinst"]
-        where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    XCTFail("the diffinst executable is not built (looked beside the test bundle in \(bundleDirectory)); run `swift build -c release` first", file: file, line: line)
+    return [testBundleDirectory + "/diffinst", packageRoot + "/.build/release/diffinst", packageRoot + "/.build/debug/diffinst"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// The built `diffinst` binary; fails the test when it is missing (for tests that exist to exercise it).
+func diffinstExecutable(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    if let path = locateDiffinst() { return path }
+    XCTFail("the diffinst executable is not built (looked beside the test bundle in \(testBundleDirectory)); run `swift build -c release` first", file: file, line: line)
     throw XCTSkip("no diffinst executable")
 }
 
-/// Runs the executable and returns (exit status, combined output).
-@discardableResult
-func runDiffinst(_ arguments: [String], root: String) throws -> (Int32, String) {
+/// Runs a program to completion and returns (exit status, stdout and stderr together).
+func runProcess(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> (Int32, String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try diffinstExecutable())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: root)
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
@@ -77,32 +84,21 @@ func runDiffinst(_ arguments: [String], root: String) throws -> (Int32, String) 
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// Runs the executable and returns (exit status, combined output).
+@discardableResult
+func runDiffinst(_ arguments: [String], root: String) throws -> (Int32, String) {
+    try runProcess(try diffinstExecutable(), arguments, directory: root)
+}
+
 /// Debian's python3 with h5py, or nil.
 func pythonWithH5py() -> String? {
     for python in ["/usr/bin/python3", "python3"] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", "import h5py, numpy"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        if (try? process.run()) != nil {
-            process.waitUntilExit()
-            if process.terminationStatus == 0 { return python }
-        }
+        if let (status, _) = try? runProcess("/usr/bin/env", [python, "-c", "import h5py, numpy"]), status == 0 { return python }
     }
     return nil
 }
 
 /// Runs a Python script with h5py; returns (status, stdout+stderr).
 func runPython(_ python: String, _ script: String, _ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, "-c", script] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try runProcess("/usr/bin/env", [python, "-c", script] + arguments)
 }

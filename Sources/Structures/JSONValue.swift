@@ -1,7 +1,7 @@
-// A small JSON reader and writer for COCO files. Numbers are parsed with the correctly rounded Double(String)
-// (Foundation's reader on Linux can be off in the last bit, which would break bit-exact agreement with
-// pycocotools), it is fast on multi-megabyte annotation files, and it accepts Python's NaN/Infinity tokens
-// so that such scores are reported as errors instead of failing to parse.
+// The one JSON reader and writer of the package (COCO ground truth in Data and Evaluation, results files).
+// Numbers are parsed correctly rounded (glibc strtod; Foundation's reader on Linux can be off in the last bit,
+// which would break bit-exact agreement with pycocotools), it is fast on multi-megabyte annotation files, and
+// it accepts Python's NaN/Infinity tokens so that such values are reported as errors instead of failing to parse.
 import Foundation
 
 public enum JSONValue: Equatable {
@@ -49,15 +49,37 @@ public enum JSONValue: Equatable {
         }
     }
 
+    /// Reads and parses a file; errors name the file (callers wrap them into their module's error type).
     public static func parse(contentsOf path: String) throws -> JSONValue {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw COCOError.file(path, "cannot be read (\(error.localizedDescription))")
+            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "file not found"
+            throw JSONFileError.unreadable(path: path, reason: reason)
         }
         do { return try parse(data) } catch let error as JSONParseError {
-            throw COCOError.file(path, "is not valid JSON: \(error.message)")
+            throw JSONFileError.invalid(path: path, reason: error.message)
         }
     }
+}
+
+/// A JSON file that cannot be read or parsed.
+public enum JSONFileError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, reason: String)
+
+    public var path: String {
+        switch self { case let .unreadable(path, _), let .invalid(path, _): return path }
+    }
+
+    /// What is wrong, without the path: "cannot be read (…)" or "is not valid JSON: … at byte N".
+    public var problem: String {
+        switch self {
+        case let .unreadable(_, reason): return "cannot be read (\(reason))"
+        case let .invalid(_, reason): return "is not valid JSON: \(reason)"
+        }
+    }
+
+    public var description: String { "\(path): \(problem)" }
 }
 
 public struct JSONParseError: Error, CustomStringConvertible {
@@ -241,13 +263,13 @@ struct JSONParser {
 }
 
 /// Writes JSON text; doubles use Swift's shortest round-tripping form, so values read back bit-identical.
-enum JSONWriter {
-    static func number(_ value: Double) -> String {
+public enum JSONWriter {
+    public static func number(_ value: Double) -> String {
         if value.rounded() == value && abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
 
-    static func string(_ value: String) -> String {
+    public static func string(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
