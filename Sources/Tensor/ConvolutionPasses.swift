@@ -110,8 +110,16 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
         }
     }
     if viaTransposedConvolution {
-        inputGrad = conv2d(outputGrad, weight: flippedTransposedKernel(weight, groups: groups),
-                           padding: transposedPadding, dilation: dilation, groups: groups)
+        // The flipped kernel lives in a reused scratch buffer: a fresh tensor per layer cost more in
+        // page clearing than the flip itself (perf).
+        let transposed = ConvolutionGeometry(input: outputGrad.shape, weight: [g.inChannels, g.outChannels / groups, g.kernelHeight, g.kernelWidth],
+                                             padding: transposedPadding, dilation: dilation, groups: groups)
+        inputGrad = Tensor(shape: input.shape) { dx in
+            ScratchPool.shared.withBuffer(weight.count) { flipped in
+                weight.withUnsafePointer { flipTransposeKernel($0, shape: weight.shape, groups: groups, into: flipped) }
+                outputGrad.withUnsafePointer { dy in convolutionForward(transposed, dy, flipped, dx) }
+            }
+        }
     }
     var biasGrad: Tensor? = nil
     if needBias {
@@ -169,20 +177,23 @@ func convolutionBackwardBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, dy
 
 /// W′[g·Cin_g + c, o, u, v] = W[g·Cout_g + o, c, k−1−u, k−1−v]: the kernel of the transposed convolution.
 func flippedTransposedKernel(_ weight: Tensor, groups: Int) -> Tensor {
-    let (outChannels, inPerGroup, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    Tensor(shape: [weight.shape[1] * groups, weight.shape[0] / groups, weight.shape[2], weight.shape[3]]) { target in
+        weight.withUnsafePointer { flipTransposeKernel($0, shape: weight.shape, groups: groups, into: target) }
+    }
+}
+
+/// Writes `flippedTransposedKernel` of the Cout×Cin_g×kh×kw kernel at `source` into `target`.
+func flipTransposeKernel(_ source: UnsafePointer<Float>, shape: [Int], groups: Int, into target: UnsafeMutablePointer<Float>) {
+    let (outChannels, inPerGroup, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
     let outPerGroup = outChannels / groups, taps = kh * kw
-    return Tensor(shape: [inPerGroup * groups, outPerGroup, kh, kw]) { target in
-        weight.withUnsafePointer { source in
-            // Parallel over target rows (input channels) so that writes are sequential.
-            Parallel.forEachChunk(inPerGroup * groups, costPerItem: outPerGroup * taps) { rows in
-                for row in rows {
-                    let group = row / inPerGroup, c = row % inPerGroup
-                    for localOut in 0..<outPerGroup {
-                        let from = source + ((group * outPerGroup + localOut) * inPerGroup + c) * taps
-                        let to = target + (row * outPerGroup + localOut) * taps
-                        for t in 0..<taps { to[t] = from[taps - 1 - t] }
-                    }
-                }
+    // Parallel over target rows (input channels) so that writes are sequential.
+    Parallel.forEachChunk(inPerGroup * groups, costPerItem: outPerGroup * taps) { rows in
+        for row in rows {
+            let group = row / inPerGroup, c = row % inPerGroup
+            for localOut in 0..<outPerGroup {
+                let from = source + ((group * outPerGroup + localOut) * inPerGroup + c) * taps
+                let to = target + (row * outPerGroup + localOut) * taps
+                for t in 0..<taps { to[t] = from[taps - 1 - t] }
             }
         }
     }
