@@ -24,6 +24,9 @@ enum Environment {
         let environment = ProcessInfo.processInfo.environment
         guard need.forChildren, environment["OPENBLAS_CORETYPE"] == nil, environment["DIFFINST_NO_REEXEC"] == nil else { return }
         setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+        // Idle OpenBLAS workers spin ~2^28 cycles after each GEMM, stealing a core from our own loops;
+        // a short timeout cut the engine's CPU time on ResNet-18 fwd+bwd by 10-15 % (perf profile).
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil { setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1) }
         guard need.reexec else { return }
         setenv("DIFFINST_NO_REEXEC", "1", 1)
         var cArguments = arguments.map { strdup($0) } + [nil]
