@@ -9,6 +9,14 @@ public struct InterpolationTaps: Sendable {
     public var weight0: [Float], weight1: [Float]
     public var count: Int { index0.count }
 
+    /// The four tap arrays as raw pointers (lower index, upper index, lower weight, upper weight).
+    @inlinable func withPointers<R>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>,
+                                             UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> R) -> R {
+        index0.withUnsafeBufferPointer { i0 in index1.withUnsafeBufferPointer { i1 in
+            weight0.withUnsafeBufferPointer { w0 in weight1.withUnsafeBufferPointer { w1 in body(i0, i1, w0, w1) } }
+        } }
+    }
+
     /// PyTorch `interpolate(mode="bilinear", align_corners=False)` along one axis:
     /// `src = (dst + 0.5)·in/out − 0.5`, clamped below at 0; the upper tap is clamped to the edge.
     public static func halfPixel(inputSize: Int, outputSize: Int) -> InterpolationTaps {
@@ -74,10 +82,7 @@ public func interpolate(_ input: Tensor, rows: InterpolationTaps, columns: Inter
     let outH = rows.count, outW = columns.count
     return Tensor(shape: [n, c, outH, outW]) { y in
         input.withUnsafePointer { x in
-            rows.index0.withUnsafeBufferPointer { r0 in rows.index1.withUnsafeBufferPointer { r1 in
-            rows.weight0.withUnsafeBufferPointer { rw0 in rows.weight1.withUnsafeBufferPointer { rw1 in
-            columns.index0.withUnsafeBufferPointer { c0 in columns.index1.withUnsafeBufferPointer { c1 in
-            columns.weight0.withUnsafeBufferPointer { cw0 in columns.weight1.withUnsafeBufferPointer { cw1 in
+            rows.withPointers { r0, r1, rw0, rw1 in columns.withPointers { c0, c1, cw0, cw1 in
                 Parallel.forEachChunk(n * c, costPerItem: outH * outW * 4) { planes in
                     // Column pass into a scratch of H × outW, then the row pass.
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: h * outW)
@@ -95,7 +100,7 @@ public func interpolate(_ input: Tensor, rows: InterpolationTaps, columns: Inter
                         }
                     }
                 }
-            }}}}}}}}
+            }}
         }
     }
 }
@@ -107,10 +112,7 @@ public func interpolateBackward(_ outputGrad: Tensor, inputShape: [Int], rows: I
     precondition(outputGrad.shape == [n, c, outH, outW], "interpolation backward: gradient \(outputGrad.shape) vs \([n, c, outH, outW])")
     return Tensor(shape: inputShape) { dx in
         outputGrad.withUnsafePointer { dy in
-            rows.index0.withUnsafeBufferPointer { r0 in rows.index1.withUnsafeBufferPointer { r1 in
-            rows.weight0.withUnsafeBufferPointer { rw0 in rows.weight1.withUnsafeBufferPointer { rw1 in
-            columns.index0.withUnsafeBufferPointer { c0 in columns.index1.withUnsafeBufferPointer { c1 in
-            columns.weight0.withUnsafeBufferPointer { cw0 in columns.weight1.withUnsafeBufferPointer { cw1 in
+            rows.withPointers { r0, r1, rw0, rw1 in columns.withPointers { c0, c1, cw0, cw1 in
                 Parallel.forEachChunk(n * c, costPerItem: outH * outW * 4) { planes in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: h * outW)
                     defer { scratch.deallocate() }
@@ -133,7 +135,7 @@ public func interpolateBackward(_ outputGrad: Tensor, inputShape: [Int], rows: I
                         }
                     }
                 }
-            }}}}}}}}
+            }}
         }
     }
 }

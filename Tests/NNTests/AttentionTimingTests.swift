@@ -6,16 +6,7 @@ import NN
 import TestSupport
 
 final class AttentionTimingTests: XCTestCase {
-    func median(_ repeats: Int = 15, _ body: () -> Void) -> Double {
-        for _ in 0..<3 { body() }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        return times.sorted()[repeats / 2]
-    }
+    func median(_ repeats: Int = 15, _ body: () -> Void) -> Double { medianMilliseconds(repeats, body) }
 
     func testPrintAttentionTimings() throws {
         guard ProcessInfo.processInfo.environment["DIFFINST_TIMINGS"] == "1" else { throw XCTSkip("set DIFFINST_TIMINGS=1") }

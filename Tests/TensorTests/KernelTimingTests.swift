@@ -7,16 +7,7 @@ import Autodiff
 import TestSupport
 
 final class KernelTimingTests: XCTestCase {
-    func median(_ repeats: Int = 15, _ body: () -> Void) -> Double {
-        for _ in 0..<3 { body() }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        return times.sorted()[repeats / 2]
-    }
+    func median(_ repeats: Int = 15, _ body: () -> Void) -> Double { medianMilliseconds(repeats, body) }
 
     func report(_ name: String, _ ms: Double) { print(String(format: "timing %-40@ %9.3f ms", name as NSString, ms)) }
 
