@@ -39,18 +39,19 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     public var multiplyAccumulates: Int { batch * outChannels * outPositions * columnRows / groups }
 }
 
-/// A block of output columns handled by one GEMM: `imageCount` whole images, or one image's
-/// position range `[firstPosition, firstPosition + positionCount)`.
+/// A block of output columns handled by one GEMM: `imageCount` whole images, or a run of whole
+/// output rows `[firstPosition, firstPosition + positionCount)` of one image.
 struct ColumnBlock {
     let firstImage, imageCount, firstPosition, positionCount: Int
     var columns: Int { imageCount * positionCount }
 }
 
 extension ConvolutionGeometry {
-    /// Column-buffer budget in floats (16 MiB). Whole images while they fit (one GEMM, no output
-    /// scatter); several small images share one GEMM; large images are tiled, which bounds memory at
-    /// 800 px. Measured: 16 MiB blocks beat 64 MiB ones on the 64-channel 64×64 conv.
-    nonisolated(unsafe) static var columnBudget = 4 << 20
+    /// Column-buffer budget in floats (4 MiB). Several small images share one GEMM (few tiny calls);
+    /// large images are split into runs of whole output rows, written by the GEMM straight into the
+    /// NCHW tensors (ldc = H·W), which also bounds memory at 800 px. Measured on ResNet-18 batch 4
+    /// at 128²: 4 MiB beats 16 MiB by ~5 %; 1 MiB and below lose (per-call GEMM and hand-off costs).
+    nonisolated(unsafe) static var columnBudget = 1 << 20
 
     func columnBlocks() -> [ColumnBlock] {
         let perImage = columnRows * outPositions
@@ -62,11 +63,15 @@ extension ConvolutionGeometry {
                 ColumnBlock(firstImage: $0, imageCount: min(imagesPerBlock, batch - $0), firstPosition: 0, positionCount: outPositions)
             }
         }
-        let positionsPerBlock = max(outWidth, Self.columnBudget / columnRows)
+        // Whole output rows per block, spread evenly (9 rows in budget 4 → 3 + 3 + 3, not 4 + 4 + 1).
+        let rowsInBudget = max(1, Self.columnBudget / (columnRows * outWidth))
+        let blocksPerImage = (outHeight + rowsInBudget - 1) / rowsInBudget
+        let rowsPerBlock = (outHeight + blocksPerImage - 1) / blocksPerImage
         var blocks: [ColumnBlock] = []
         for n in 0..<batch {
-            for p in Swift.stride(from: 0, to: outPositions, by: positionsPerBlock) {
-                blocks.append(ColumnBlock(firstImage: n, imageCount: 1, firstPosition: p, positionCount: min(positionsPerBlock, outPositions - p)))
+            for row in Swift.stride(from: 0, to: outHeight, by: rowsPerBlock) {
+                blocks.append(ColumnBlock(firstImage: n, imageCount: 1, firstPosition: row * outWidth,
+                                          positionCount: min(rowsPerBlock, outHeight - row) * outWidth))
             }
         }
         return blocks
@@ -77,6 +82,7 @@ extension ConvolutionGeometry {
     func im2col(_ input: UnsafePointer<Float>, _ block: ColumnBlock, into columns: UnsafeMutablePointer<Float>) {
         let ld = block.columns, plane = height * width
         let taps = kernelHeight * kernelWidth
+        let firstRow = block.firstPosition / outWidth, rowCount = block.positionCount / outWidth
         Parallel.forEachChunk(columnRows, costPerItem: ld) { rows in
             for row in rows {
                 let c = row / taps, ki = (row % taps) / kernelWidth, kj = row % kernelWidth
@@ -87,45 +93,17 @@ extension ConvolutionGeometry {
                 for i in 0..<block.imageCount {
                     let source = input + ((block.firstImage + i) * inChannels + c) * plane
                     let destination = columns + row * ld + i * block.positionCount
-                    if block.positionCount == outPositions {
-                        // Whole image (the common case): row by row, contiguous copies for stride 1.
-                        for oh in 0..<outHeight {
-                            let out = destination + oh * outWidth, ih = oh * stride + rowOffset
-                            if ih < 0 || ih >= height { out.initialize(repeating: 0, count: outWidth); continue }
-                            out.initialize(repeating: 0, count: validLow)
-                            let sourceRow = source + ih * width + colOffset
-                            if stride == 1 {
-                                (out + validLow).update(from: sourceRow + validLow, count: validHigh - validLow)
-                            } else {
-                                for ow in validLow..<validHigh { out[ow] = sourceRow[ow * stride] }
-                            }
-                            (out + validHigh).initialize(repeating: 0, count: outWidth - validHigh)
-                        }
-                        continue
-                    }
-                    var p = block.firstPosition
-                    let end = block.firstPosition + block.positionCount
-                    while p < end {
-                        let oh = p / outWidth, owStart = p % outWidth
-                        let owEnd = min(outWidth, owStart + (end - p))
-                        let out = destination + (p - block.firstPosition) - owStart
-                        let ih = oh * stride + rowOffset
-                        if ih < 0 || ih >= height {
-                            for ow in owStart..<owEnd { out[ow] = 0 }
+                    for r in 0..<rowCount {
+                        let out = destination + r * outWidth, ih = (firstRow + r) * stride + rowOffset
+                        if ih < 0 || ih >= height { out.initialize(repeating: 0, count: outWidth); continue }
+                        out.initialize(repeating: 0, count: validLow)
+                        let sourceRow = source + ih * width + colOffset
+                        if stride == 1 {
+                            (out + validLow).update(from: sourceRow + validLow, count: validHigh - validLow)
                         } else {
-                            // Valid ow satisfy 0 ≤ ow·stride + colOffset < width.
-                            let lo = min(owEnd, max(owStart, (-colOffset + stride - 1) / stride))
-                            let hi = max(lo, min(owEnd, (width - colOffset + stride - 1) / stride))
-                            for ow in owStart..<lo { out[ow] = 0 }
-                            let sourceRow = source + ih * width + colOffset
-                            if stride == 1 {
-                                for ow in lo..<hi { out[ow] = sourceRow[ow] }
-                            } else {
-                                for ow in lo..<hi { out[ow] = sourceRow[ow * stride] }
-                            }
-                            for ow in hi..<owEnd { out[ow] = 0 }
+                            for ow in validLow..<validHigh { out[ow] = sourceRow[ow * stride] }
                         }
-                        p += owEnd - owStart
+                        (out + validHigh).initialize(repeating: 0, count: outWidth - validHigh)
                     }
                 }
             }
@@ -137,32 +115,26 @@ extension ConvolutionGeometry {
     func col2imAdd(_ columns: UnsafePointer<Float>, _ block: ColumnBlock, into inputGrad: UnsafeMutablePointer<Float>) {
         let ld = block.columns, plane = height * width
         let taps = kernelHeight * kernelWidth
+        let firstRow = block.firstPosition / outWidth, rowCount = block.positionCount / outWidth
         Parallel.forEachChunk(inChannels, costPerItem: taps * ld) { channels in
             for c in channels {
                 for tap in 0..<taps {
                     let row = c * taps + tap, ki = tap / kernelWidth, kj = tap % kernelWidth
                     let rowOffset = ki * dilation - padding, colOffset = kj * dilation - padding
+                    let lo = min(outWidth, max(0, (-colOffset + stride - 1) / stride))
+                    let hi = max(lo, min(outWidth, (width - colOffset + stride - 1) / stride))
                     for i in 0..<block.imageCount {
                         let target = inputGrad + ((block.firstImage + i) * inChannels + c) * plane
                         let source = columns + row * ld + i * block.positionCount
-                        var p = block.firstPosition
-                        let end = block.firstPosition + block.positionCount
-                        while p < end {
-                            let oh = p / outWidth, owStart = p % outWidth
-                            let owEnd = min(outWidth, owStart + (end - p))
-                            let ih = oh * stride + rowOffset
-                            if ih >= 0 && ih < height {
-                                let lo = min(owEnd, max(owStart, (-colOffset + stride - 1) / stride))
-                                let hi = max(lo, min(owEnd, (width - colOffset + stride - 1) / stride))
-                                let sourceRow = source + (p - block.firstPosition) - owStart
-                                let targetRow = target + ih * width + colOffset
-                                if stride == 1 {
-                                    for ow in lo..<hi { targetRow[ow] += sourceRow[ow] }
-                                } else {
-                                    for ow in lo..<hi { targetRow[ow * stride] += sourceRow[ow] }
-                                }
+                        for r in 0..<rowCount {
+                            let ih = (firstRow + r) * stride + rowOffset
+                            guard ih >= 0 && ih < height else { continue }
+                            let sourceRow = source + r * outWidth, targetRow = target + ih * width + colOffset
+                            if stride == 1 {
+                                for ow in lo..<hi { targetRow[ow] += sourceRow[ow] }
+                            } else {
+                                for ow in lo..<hi { targetRow[ow * stride] += sourceRow[ow] }
                             }
-                            p += owEnd - owStart
                         }
                     }
                 }

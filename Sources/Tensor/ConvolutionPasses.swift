@@ -1,6 +1,7 @@
 // conv2d forward and backward on Tensors. Per column block: im2col (our pool), then one GEMM per
 // group (OpenBLAS threads). Output and gradient blocks are gathered to/from a Cout × columns
-// matrix; when a block is one whole image the GEMM reads and writes the NCHW tensors directly.
+// matrix; when a block is one image (whole or a run of rows) the GEMM reads and writes the NCHW
+// tensors directly.
 
 /// conv2d forward. `input` N×Cin×H×W, `weight` Cout×(Cin/groups)×kh×kw, `bias` Cout.
 /// `y[n,o,i,j] = b[o] + Σ_{c,u,v} w[o,c,u,v] · x[n, g·Cin/groups + c, i·s − p + u·d, j·s − p + v·d]`.
@@ -34,21 +35,24 @@ func convolutionForward(_ g: ConvolutionGeometry, _ x: UnsafePointer<Float>, _ w
     let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
     let positions = g.outPositions
     for block in g.columnBlocks() {
-        let wholeImage = block.imageCount == 1 && block.positionCount == positions
-        let direct = wholeImage && g.isPointwise
+        // One image (whole or a run of rows): the GEMM reads and writes the NCHW planes in place.
+        let single = block.imageCount == 1
+        let direct = single && g.isPointwise
         let columnCount = direct ? 0 : g.columnRows * block.columns
-        let resultCount = wholeImage ? 0 : g.outChannels * block.columns
+        let resultCount = single ? 0 : g.outChannels * block.columns
         ScratchPool.shared.withBuffer(columnCount + resultCount) { scratch in
             if !direct { g.im2col(x, block, into: scratch) }
-            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
-            let target = wholeImage ? output + block.firstImage * g.outChannels * positions : scratch + columnCount
+            let source = direct ? x + block.firstImage * g.inChannels * positions + block.firstPosition : UnsafePointer(scratch)
+            let sourceStride = direct ? positions : block.columns
+            let target = single ? output + block.firstImage * g.outChannels * positions + block.firstPosition : scratch + columnCount
+            let targetStride = single ? positions : block.columns
             for group in 0..<g.groups {
                 convolutionGEMM(transposeA: false, transposeB: false, m: groupOut, n: block.columns, k: groupRows,
                                 w + group * groupOut * groupRows, lda: groupRows,
-                                source + group * groupRows * block.columns, ldb: block.columns,
-                                beta: 0, target + group * groupOut * block.columns, ldc: block.columns)
+                                source + group * groupRows * sourceStride, ldb: sourceStride,
+                                beta: 0, target + group * groupOut * targetStride, ldc: targetStride)
             }
-            if !wholeImage { scatterBlock(g, block, from: target, into: output) }
+            if !single { scatterBlock(g, block, from: target, into: output) }
         }
     }
 }
@@ -92,12 +96,14 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
     precondition(outputGrad.shape == g.outputShape, "conv2d backward: gradient \(outputGrad.shape), expected \(g.outputShape)")
     // Stride-1 kernels: dx is a forward convolution of dy with the flipped, transposed kernel, a GEMM
     // with K = Cout·k² and an im2col gather instead of a K = Cout GEMM and a col2im scatter-add.
+    let positions = g.outPositions
     let transposedPadding = dilation * (g.kernelHeight - 1) - padding
+    // Only where the columns outnumber the kernel: in deep layers (512 channels on 4×4 maps) flipping
+    // the kernel copies more floats than the col2im scatter touches.
     let viaTransposedConvolution = needInput && stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight > 1
-        && transposedPadding >= 0
+        && transposedPadding >= 0 && g.batch * positions >= transposedConvolutionMinimumRatio * g.outChannels
     var inputGrad = needInput && !viaTransposedConvolution ? Tensor(shape: input.shape) : nil
     var weightGrad = needWeight ? Tensor(shape: weight.shape) : nil
-    let positions = g.outPositions
     if inputGrad != nil || weightGrad != nil {
         outputGrad.withUnsafePointer { dy in
             input.withUnsafePointer { x in
@@ -141,34 +147,43 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
     return (inputGrad, weightGrad, biasGrad)
 }
 
+/// dx goes through the flipped-kernel convolution when batch·H·W ≥ this × Cout.
+let transposedConvolutionMinimumRatio = 4
+
 /// One column block of the backward pass: dW += dY·colsᵀ (im2col recomputed rather than kept from the
 /// forward, which would hold K×N·P floats per layer), dcols = Wᵀ·dY scattered back by col2im.
 func convolutionBackwardBlock(_ g: ConvolutionGeometry, _ block: ColumnBlock, dy: UnsafePointer<Float>, x: UnsafePointer<Float>,
                               w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
     let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
     let positions = g.outPositions, n = block.columns
-    let wholeImage = block.imageCount == 1 && block.positionCount == positions
-    let direct = wholeImage && g.isPointwise
-    let columnCount = direct ? 0 : g.columnRows * n, gradCount = wholeImage ? 0 : g.outChannels * n
+    let single = block.imageCount == 1
+    let direct = single && g.isPointwise
+    let columnCount = direct ? 0 : g.columnRows * n, gradCount = single ? 0 : g.outChannels * n
     ScratchPool.shared.withBuffer(columnCount + gradCount) { scratch in
-        if !wholeImage { gatherBlock(g, block, from: dy, into: scratch + columnCount) }
-        let gradMatrix = wholeImage ? dy + block.firstImage * g.outChannels * positions : UnsafePointer(scratch + columnCount)
+        if !single { gatherBlock(g, block, from: dy, into: scratch + columnCount) }
+        let gradMatrix = single ? dy + block.firstImage * g.outChannels * positions + block.firstPosition : UnsafePointer(scratch + columnCount)
+        let gradStride = single ? positions : n
+        let planeOffset = block.firstImage * g.inChannels * positions + block.firstPosition
         if let dw {
             if !direct { g.im2col(x, block, into: scratch) }
-            let source = direct ? x + block.firstImage * g.inChannels * positions : UnsafePointer(scratch)
+            let source = direct ? x + planeOffset : UnsafePointer(scratch)
+            let sourceStride = direct ? positions : n
             for group in 0..<g.groups {
                 convolutionGEMM(transposeA: false, transposeB: true, m: groupOut, n: groupRows, k: n,
-                                gradMatrix + group * groupOut * n, lda: n, source + group * groupRows * n, ldb: n,
+                                gradMatrix + group * groupOut * gradStride, lda: gradStride,
+                                source + group * groupRows * sourceStride, ldb: sourceStride,
                                 beta: 1, dw + group * groupOut * groupRows, ldc: groupRows)
             }
         }
         if let dx {
             // Pointwise: the input-plane gradient is the GEMM result itself; otherwise go through columns.
-            let target = direct ? dx + block.firstImage * g.inChannels * positions : scratch
+            let target = direct ? dx + planeOffset : scratch
+            let targetStride = direct ? positions : n
             for group in 0..<g.groups {
                 convolutionGEMM(transposeA: true, transposeB: false, m: groupRows, n: n, k: groupOut,
-                                w + group * groupOut * groupRows, lda: groupRows, gradMatrix + group * groupOut * n, ldb: n,
-                                beta: 0, target + group * groupRows * n, ldc: n)
+                                w + group * groupOut * groupRows, lda: groupRows,
+                                gradMatrix + group * groupOut * gradStride, ldb: gradStride,
+                                beta: 0, target + group * groupRows * targetStride, ldc: targetStride)
             }
             if !direct { g.col2imAdd(scratch, block, into: dx) }
         }

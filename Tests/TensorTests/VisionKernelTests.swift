@@ -15,6 +15,8 @@ final class VisionKernelTests: XCTestCase {
         ConvCase(input: [2, 4, 6, 5], weight: [4, 1, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 4),
         ConvCase(input: [2, 4, 8, 7], weight: [6, 2, 3, 3], stride: 1, padding: 1, dilation: 2, groups: 2),
         ConvCase(input: [1, 2, 5, 6], weight: [3, 2, 3, 3], stride: 1, padding: 3, dilation: 1, groups: 1),
+        // More output channels than positions: dx through col2im instead of the flipped kernel.
+        ConvCase(input: [1, 3, 3, 2], weight: [12, 3, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
     ]
 
     func testConvolutionMatchesNaiveAndFiniteDifferences() {
