@@ -1,8 +1,9 @@
 // The data pipeline's own seeded generator. Its whole state is one UInt64, so that a loader
 // position (seed, epoch, index) fully determines every random choice and can be stored in a checkpoint.
 import Foundation
+import Tensor
 
-/// SplitMix64: tiny, fast, statistically sound for augmentation and synthesis, and trivially serialisable.
+/// SplitMix64 (`Tensor.SplitMix64`) plus index-keyed streams: tiny, fast, statistically sound for augmentation and synthesis, and trivially serialisable.
 public struct DataRandom: RandomNumberGenerator, Sendable, Equatable {
     /// The complete generator state: restoring it reproduces the stream exactly.
     public var state: UInt64
@@ -12,21 +13,14 @@ public struct DataRandom: RandomNumberGenerator, Sendable, Equatable {
     /// An independent stream for a tuple of indices (e.g. seed, epoch, image index): the mixing makes
     /// neighbouring tuples give unrelated streams, and the result does not depend on consumption order.
     public init(seed: UInt64, stream: UInt64...) {
-        var mixed = DataRandom.mix(seed &+ 0x9E37_79B9_7F4A_7C15)
-        for value in stream { mixed = DataRandom.mix(mixed ^ (value &* 0xD1B5_4A32_D192_ED03)) }
+        var mixed = SplitMix64.mix(seed &+ SplitMix64.increment)
+        for value in stream { mixed = SplitMix64.mix(mixed ^ (value &* 0xD1B5_4A32_D192_ED03)) }
         state = mixed
     }
 
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return DataRandom.mix(state)
-    }
-
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        state &+= SplitMix64.increment
+        return SplitMix64.mix(state)
     }
 
     /// Uniform in [0, 1) with 53 random bits.

@@ -2,6 +2,7 @@
 // replenishment). Sampling noise has its own seed, separate from the weight/data generators, so a
 // result file can record it and a prediction can be reproduced; its whole state is one UInt64.
 import Foundation
+import Tensor
 
 /// SplitMix64 stream with Box–Muller normals. Deterministic across platforms (integer arithmetic
 /// plus Foundation's `log`, `sin`, `cos` in Double).
@@ -13,11 +14,8 @@ public struct NoiseGenerator: Sendable, Equatable, Codable {
 
     /// Next 64 random bits (SplitMix64).
     public mutating func nextBits() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        state &+= SplitMix64.increment
+        return SplitMix64.mix(state)
     }
 
     /// Uniform in [0, 1) with 53 random bits.

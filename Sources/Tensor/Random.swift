@@ -16,15 +16,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// Seeds the state with SplitMix64, so nearby seeds give unrelated streams.
     public init(seed: UInt64) {
-        var z = seed
-        func splitMix() -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
-        }
-        (s0, s1, s2, s3) = (splitMix(), splitMix(), splitMix(), splitMix())
+        var seeder = SplitMix64(seed: seed)
+        (s0, s1, s2, s3) = (seeder.next(), seeder.next(), seeder.next(), seeder.next())
     }
 
     public init(state: [UInt64]) {
@@ -74,4 +67,35 @@ extension Tensor {
             for i in 0..<shape.reduce(1, *) { p[i] = low + (high - low) * rng.nextFloat() }
         }
     }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a one-word state, so a stream position fits in a checkpoint
+/// or a loader position. The one implementation behind every generator here: it seeds
+/// `RandomGenerator`, drives data augmentation and synthesis (`DataRandom`), diffusion noise
+/// (`NoiseGenerator`), sweep draws, and derives per-purpose seeds from `seeds.base`.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
+    /// The complete state: restoring it reproduces the stream exactly.
+    public var state: UInt64
+    /// The Weyl-sequence increment (2⁶⁴ / golden ratio).
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    /// The output finaliser: a bijection of 64 bits in which every input bit flips about half the
+    /// output bits, so neighbouring inputs (seeds, indices) give unrelated values.
+    @inline(__always)
+    public static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

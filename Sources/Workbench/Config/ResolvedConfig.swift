@@ -1,6 +1,7 @@
 // The fully resolved configuration of one run: every schema key with its value and where that value
 // came from (default, a file, the command line, a sweep axis), the run's own settings (what makes it
 // differ from its experiment), a stable content hash, and the JSON form written as config.json.
+import Tensor
 import Foundation
 
 public struct ResolvedConfig {
@@ -63,11 +64,7 @@ public struct ResolvedConfig {
     public func seed(_ purpose: String) -> Int {
         let explicit = int("seeds." + purpose)
         if explicit >= 0 { return explicit }
-        var x = UInt64(int("seeds.base")) &+ fnv1a(purpose)
-        x = (x ^ (x >> 30)) &* 0xbf58476d1ce4e5b9
-        x = (x ^ (x >> 27)) &* 0x94d049bb133111eb
-        x ^= x >> 31
-        return Int(x & 0x7fff_ffff)
+        return Int(SplitMix64.mix(UInt64(int("seeds.base")) &+ fnv1a(purpose)) & 0x7fff_ffff)
     }
 
     public var seeds: [String: Int] {

@@ -1,6 +1,7 @@
 // Hydra-style command-line overrides (`key.path=value`, `key=a,b`, `key=range(0,5)`) and the expansion
 // of an experiment's sweep into jobs: grid (cartesian) x zipped rows x seeded random draws x seeds.
 // Everything is validated here, before any job starts.
+import Tensor
 import Foundation
 
 /// One parsed command-line override.
@@ -120,19 +121,4 @@ public struct SweepPlan {
         case .intUniform(let low, let high): return .int(low + min(high - low, Int(u * Double(high - low + 1))))
         }
     }
-}
-
-/// A small, fast, seedable generator (SplitMix64) for sweep draws.
-public struct SplitMix64 {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

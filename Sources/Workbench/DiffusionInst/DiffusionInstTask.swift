@@ -22,6 +22,9 @@ public final class DiffusionInstTask: ExperimentTask {
     let clipNorm: Float
     let trainAssembler: BatchAssembler
     var loaderState: LoaderState
+    /// Prepares the next batches on a background thread (synthetic images are drawn on the fly);
+    /// started at `loaderState` on the first step and again after a restore.
+    var trainLoader: BatchLoader?
     let evaluationAssembler: BatchAssembler
     let evaluationCount: Int
     let groundTruth: GroundTruth
@@ -114,7 +117,8 @@ public final class DiffusionInstTask: ExperimentTask {
 
     public func trainStep(step: Int) throws -> [String: Double] {
         let dataStart = Date()
-        let (batch, next, _) = try trainAssembler.makeBatch(at: loaderState)
+        if trainLoader == nil { trainLoader = BatchLoader(assembler: trainAssembler, state: loaderState) }
+        let batch = try trainLoader!.next(), next = trainLoader!.state
         let dataTime = Date().timeIntervalSince(dataStart)
         let rate = schedule.rate(at: step)
         optimizer.learningRate = Float(rate)
@@ -175,7 +179,7 @@ public final class DiffusionInstTask: ExperimentTask {
         var result: [String: Double] = [:]
         for kind in [IoUType.segm, IoUType.bbox] {
             let evaluation = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections,
-                                                        parameters: EvaluationParameters(iouType: kind))
+                                                        parameters: EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections"))))
             for (key, value) in evaluation.summary.dictionary { result["\(kind.rawValue).\(key)"] = value }
         }
         return result
@@ -206,5 +210,7 @@ public final class DiffusionInstTask: ExperimentTask {
         }
         model.trainingNoise = NoiseGenerator(seed: UInt64(bitPattern: Int64(rng)))
         loaderState = LoaderState(seed: UInt64(bitPattern: Int64(seed)), epoch: epoch, index: index)
+        trainLoader?.stop()
+        trainLoader = nil
     }
 }
