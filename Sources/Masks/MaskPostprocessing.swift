@@ -17,18 +17,8 @@ public enum MaskPostprocessing {
             let i1 = min(i0 + 1, size - 1)
             return (i0, i1, u - Float(i0))
         }
-        let columns = (0..<outWidth).map { axis($0, width) }
-        var output = [Float](repeating: 0, count: outHeight * outWidth)
-        for a in 0..<outHeight {
-            let (y0, y1, ly) = axis(a, height)
-            for b in 0..<outWidth {
-                let (x0, x1, lx) = columns[b]
-                let top = input[y0 * width + x0] * (1 - lx) + input[y0 * width + x1] * lx
-                let bottom = input[y1 * width + x0] * (1 - lx) + input[y1 * width + x1] * lx
-                output[a * outWidth + b] = top * (1 - ly) + bottom * ly
-            }
-        }
-        return output
+        return interpolate(input, width: width, rows: (0..<outHeight).map { axis($0, height) },
+                           columns: (0..<outWidth).map { axis($0, width) })
     }
 
     /// Bilinear resize with half-pixel centres (align_corners = False): src = (dst + 0.5)·in/out − 0.5,
@@ -40,15 +30,19 @@ public enum MaskPostprocessing {
             let i0 = min(Int(src), inSize - 1)
             return (i0, min(i0 + 1, inSize - 1), src - Float(i0))
         }
-        let columns = (0..<outWidth).map { axis($0, width, outWidth) }
-        var output = [Float](repeating: 0, count: outHeight * outWidth)
-        for a in 0..<outHeight {
-            let (y0, y1, ly) = axis(a, height, outHeight)
-            for b in 0..<outWidth {
-                let (x0, x1, lx) = columns[b]
+        return interpolate(input, width: width, rows: (0..<outHeight).map { axis($0, height, outHeight) },
+                           columns: (0..<outWidth).map { axis($0, width, outWidth) })
+    }
+
+    /// Separable bilinear interpolation of a row-major map `width` wide: output (a, b) blends the
+    /// input rows and columns named by the taps `rows[a]` and `columns[b]` (lower, upper, weight of upper).
+    static func interpolate(_ input: [Float], width: Int, rows: [(Int, Int, Float)], columns: [(Int, Int, Float)]) -> [Float] {
+        var output = [Float](repeating: 0, count: rows.count * columns.count)
+        for (a, (y0, y1, ly)) in rows.enumerated() {
+            for (b, (x0, x1, lx)) in columns.enumerated() {
                 let top = input[y0 * width + x0] * (1 - lx) + input[y0 * width + x1] * lx
                 let bottom = input[y1 * width + x0] * (1 - lx) + input[y1 * width + x1] * lx
-                output[a * outWidth + b] = top * (1 - ly) + bottom * ly
+                output[a * columns.count + b] = top * (1 - ly) + bottom * ly
             }
         }
         return output

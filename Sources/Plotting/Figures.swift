@@ -1,5 +1,6 @@
 // The workbench's standard figures built from run logs: training curves (raw + debiased EMA, runs overlaid),
-// mean ± std bands over seed replicates, a metric against a swept value, and AP against sampling steps.
+// mean ± std bands over seed replicates, a metric against a swept value, AP against sampling steps and
+// AP against training time.
 // Smoothing happens here, at plot time, on the full-resolution data; the raw curve is always drawn.
 import Foundation
 import Recording
@@ -98,6 +99,38 @@ public enum Figures {
             figure.series.append(PlotSeries(title: run.label, columnNames: ["steps", metric, "std"], rows: rows, style: .errorBars, colorIndex: index))
         }
         return figure
+    }
+
+    /// An evaluation metric against training time in minutes: the summed `step_time` up to each
+    /// evaluated step (evaluation time itself excluded), one line per `<metric>@steps=<S>` and run.
+    /// Speed/accuracy trade-offs (a faster step versus a better step) show up here, not against steps.
+    public static func metricVersusTrainingTime(_ runs: [LabeledRun], metric: String) -> Figure {
+        var figure = Figure(title: "\(metric) vs training time", xLabel: "training time (min, evaluation excluded)", yLabel: metric)
+        var colour = 0
+        for run in runs {
+            let minutes = trainingMinutes(run.metrics)
+            guard !minutes.isEmpty else { continue }
+            let keys = samplingStepPoints(run.metrics, metric: metric).map { "\(metric)@steps=\(Int($0.steps))" }
+            for key in keys.isEmpty ? [metric] : keys {
+                let rows = run.metrics.evaluationCurve(key).compactMap { point in minutes[point.step].map { [$0, point.value] } }
+                guard !rows.isEmpty else { continue }
+                let title = (runs.count == 1 ? "" : run.label + " ") + (keys.isEmpty ? metric : String(key.dropFirst(metric.count + 1)))
+                figure.series.append(PlotSeries(title: title, columnNames: ["minutes", key], rows: rows, style: .line(faint: false), colorIndex: colour))
+                colour += 1
+            }
+        }
+        return figure
+    }
+
+    /// Cumulative training minutes at each logged step (from `step_time`); empty without it.
+    public static func trainingMinutes(_ metrics: RunMetrics) -> [Double: Double] {
+        guard let steps = metrics.train["step"], let times = metrics.train["step_time"] else { return [:] }
+        var total = 0.0, result: [Double: Double] = [:]
+        for (step, seconds) in zip(steps, times) {
+            if seconds.isFinite { total += seconds }
+            result[step] = total / 60
+        }
+        return result
     }
 
     /// (steps, value) pairs of `<metric>@steps=<S>` at the last evaluation.

@@ -129,6 +129,11 @@ public struct RunMetrics {
     /// Root string attributes (`schema`, `config`, `manifest`, …).
     public var attributes: [String: String]
 
+    /// A log held in memory (tests, logs assembled from elsewhere).
+    public init(train: [String: [Double]], evaluation: [String: [Double]], attributes: [String: String] = [:]) {
+        (self.train, self.evaluation, self.attributes) = (train, evaluation, attributes)
+    }
+
     /// Reads a run log written by `MetricsWriter` (also one left behind by a killed process).
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error("\(path): no such run log") }

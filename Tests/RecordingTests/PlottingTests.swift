@@ -22,6 +22,19 @@ final class PlottingTests: XCTestCase {
         XCTAssertEqual(Smoothing.debiasedEMA([5], weight: 0.99)[0], 5, accuracy: 1e-12)
     }
 
+    func testMetricVersusTrainingTimeSumsStepTimesUpToEachEvaluation() {
+        // Steps of 30 s, one NaN step time (skipped); evaluations at steps 2 and 4 at 1 and 4 sampling steps.
+        let metrics = RunMetrics(train: ["step": [1, 2, 3, 4], "step_time": [30, 30, .nan, 60]],
+                                 evaluation: ["step": [2, 4], "segm.AP": [0.1, 0.3], "segm.AP@steps=1": [0.1, 0.3], "segm.AP@steps=4": [0.2, 0.4]])
+        let figure = Figures.metricVersusTrainingTime([LabeledRun(label: "run", metrics: metrics)], metric: "segm.AP")
+        XCTAssertEqual(figure.series.map(\.title), ["steps=1", "steps=4"])
+        XCTAssertEqual(figure.series[0].rows, [[1.0, 0.1], [2.0, 0.3]])
+        XCTAssertEqual(figure.series[1].rows, [[1.0, 0.2], [2.0, 0.4]])
+        // Without step times there is nothing to draw.
+        let untimed = RunMetrics(train: ["step": [1, 2]], evaluation: ["step": [2], "segm.AP": [0.5]])
+        XCTAssertTrue(Figures.metricVersusTrainingTime([LabeledRun(label: "run", metrics: untimed)], metric: "segm.AP").series.isEmpty)
+    }
+
     func testStatistics() {
         let s = Statistics([1, 2, 3, 4])
         XCTAssertEqual(s.mean, 2.5)

@@ -35,6 +35,10 @@ public enum StandardPlots {
         if runs.contains(where: { !Figures.samplingStepPoints($0.metrics, metric: primary).isEmpty }) {
             written.append(try Gnuplot.render(Figures.metricVersusSamplingSteps(labeled, metric: primary), name: "steps_" + fileName(primary), in: directory)[0])
         }
+        let timed = Figures.metricVersusTrainingTime(labeled, metric: primary)
+        if !timed.series.isEmpty {
+            written.append(try Gnuplot.render(timed, name: "time_" + fileName(primary), in: directory)[0])
+        }
         return written
     }
 
