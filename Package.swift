@@ -27,11 +27,13 @@ let package = Package(
                 linkerSettings: [.unsafeFlags([blasLib]), .linkedLibrary("openblas")]),
         .target(name: "CHDF5", cSettings: [.unsafeFlags([hdf5Include])],
                 linkerSettings: [.unsafeFlags([hdf5Lib]), .linkedLibrary("hdf5_serial")]),
+        // The engine's own C kernels (AVX-512 GEMM), compiled -O3 whatever the configuration.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg")]),
 
         // Engine.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimize),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimize),
         .target(name: "Autodiff", dependencies: ["Tensor"], swiftSettings: optimize),
         .target(name: "NN", dependencies: ["Autodiff"], swiftSettings: optimize),
         .target(name: "Optim", dependencies: ["NN"], swiftSettings: optimize),

@@ -1,5 +1,5 @@
 // 2-D convolution (NCHW, weight out×in/groups×kh×kw) forward and backward through channel-first
-// im2col + cblas_sgemm with M = output channels (faster than channels-last here, spec/workloads.md).
+// im2col + GEMM with M = output channels (faster than channels-last here, spec/workloads.md).
 // Images are batched into one GEMM while the column buffer stays small; large images are tiled by
 // output position. Our pool fills/scatters columns, OpenBLAS runs the GEMMs: never both at once.
 import CBLAS
@@ -148,8 +148,8 @@ extension ConvolutionGeometry {
 func convolutionGEMM(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
           _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
           beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
 }
 
 /// Reusable scratch buffers for the column and gradient matrices: a fresh 10-60 MB allocation per

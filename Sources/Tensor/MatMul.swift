@@ -1,17 +1,13 @@
-// Matrix products through OpenBLAS `cblas_sgemm`. Transposes are passed as BLAS flags (never
-// copied). Batched products loop over equal leading dimensions; a 2-D right operand with an
-// N-d left operand folds the leading dimensions into rows (one GEMM).
-import CBLAS
+// Matrix products through `GEMM` (our AVX-512 kernel or OpenBLAS). Transposes are passed as flags
+// (never copied). Batched products run one serial GEMM per item, items spread over the pool; a 2-D
+// right operand with an N-d left operand folds the leading dimensions into rows (one GEMM).
 
 /// C = alpha·op(A)·op(B) + beta·C on raw row-major buffers; op(A) is m×k, op(B) is k×n.
 @inline(__always)
 public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float = 0, _ c: UnsafeMutablePointer<Float>) {
-    if m == 0 || n == 0 { return }
-    if k == 0 { if beta == 0 { c.initialize(repeating: 0, count: m * n) }; return }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                beta, c, Int32(n))
+    GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a, lda: transposeA ? m : k, b, ldb: transposeB ? k : n, beta: beta, c, ldc: n)
 }
 
 /// op(a)·op(b) where op transposes the last two axes when asked.
@@ -40,9 +36,21 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let strideA = batchA.isEmpty ? 0 : m * k, strideB = batchB.isEmpty ? 0 : k * n
     return Tensor(shape: batchShape + [m, n]) { c in
         a.withUnsafePointer { pa in b.withUnsafePointer { pb in
-            for i in 0..<batch {
-                gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                     pa + i * strideA, pb + i * strideB, c + i * m * n)
+            // Many small products (the decoder's per-proposal 49×D·D×k): items in parallel, each serial.
+            // One large product per item: items in turn, each over the whole pool.
+            if m * n * k < GEMM.parallelThreshold {
+                Parallel.forEachChunk(batch, costPerItem: m * n * k) { items in
+                    for i in items {
+                        GEMM.multiplySerial(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                            pa + i * strideA, lda: transposeA ? m : k, pb + i * strideB, ldb: transposeB ? k : n,
+                                            c + i * m * n, ldc: n)
+                    }
+                }
+            } else {
+                for i in 0..<batch {
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                         pa + i * strideA, pb + i * strideB, c + i * m * n)
+                }
             }
         } }
     }

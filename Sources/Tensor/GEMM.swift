@@ -1,0 +1,91 @@
+// The one entry point for single-precision matrix products. On CPUs with AVX-512 it runs the
+// engine's own kernel (CKernels/sgemm.c) split over our worker pool; elsewhere, or with
+// DIFFINST_GEMM=openblas, it calls OpenBLAS. Measured on this machine kind (Zen 5, 2 cores):
+// OpenBLAS 0.3.21 reaches ~100-120 GFLOP/s per core with its Haswell kernels, ours 130-230.
+import CBLAS
+import CKernels
+import Foundation
+
+public enum GEMMBackend: String, Sendable {
+    case native, openBLAS = "openblas"
+}
+
+public enum GEMM {
+    /// The backend every product uses (fixed at start-up).
+    nonisolated(unsafe) public static var backend: GEMMBackend = {
+        if ProcessInfo.processInfo.environment["DIFFINST_GEMM"]?.lowercased() == "openblas" { return .openBLAS }
+        return dk_has_avx512() != 0 ? .native : .openBLAS
+    }()
+
+    /// Products smaller than this many multiply-adds run on the calling thread: handing work to the
+    /// pool costs ~5-10 µs, a 2M-MAC product takes ~10 µs on one core.
+    static let parallelThreshold = 1 << 21
+
+    /// C = alpha·op(A)·op(B) + beta·C on row-major buffers with leading dimensions; op(A) is m×k,
+    /// op(B) is k×n. Uses every worker of `Parallel` (or OpenBLAS's threads).
+    @inline(__always)
+    public static func multiply(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                                _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 { scale(c, m: m, n: n, ldc: ldc, beta: beta); return }
+        guard backend == .native else {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        let workers = m * n * k >= parallelThreshold ? Parallel.threadCount : 1
+        if workers <= 1 {
+            dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        // Split the dimension whose duplicated packing costs less: cutting N makes every worker pack
+        // all of op(A) (m·k), cutting M makes every worker pack all of op(B) (k·n). Cuts fall on tile edges.
+        let tileRows = Int(dk_sgemm_tile_rows(n)), tileColumns = n <= 32 ? 32 : 64
+        let columnTiles = (n + tileColumns - 1) / tileColumns, rowTiles = (m + tileRows - 1) / tileRows
+        let splitColumns = columnTiles >= 2 * workers && (m <= n || rowTiles < 2 * workers)
+        let tiles = splitColumns ? columnTiles : rowTiles
+        let parts = min(workers, tiles)
+        if parts <= 1 {
+            dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let lo = tiles * part / parts, hi = tiles * (part + 1) / parts
+            if splitColumns {
+                let j0 = lo * tileColumns, j1 = min(n, hi * tileColumns)
+                guard j0 < j1 else { return }
+                let bPart = transposeB ? b + j0 * ldb : b + j0
+                dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, j1 - j0, k, alpha, a, lda, bPart, ldb, beta, c + j0, ldc)
+            } else {
+                let i0 = lo * tileRows, i1 = min(m, hi * tileRows)
+                guard i0 < i1 else { return }
+                let aPart = transposeA ? a + i0 : a + i0 * lda
+                dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, i1 - i0, n, k, alpha, aPart, lda, b, ldb, beta, c + i0 * ldc, ldc)
+            }
+        }
+    }
+
+    /// The same product on the calling thread only, for use inside a parallel loop.
+    @inline(__always)
+    public static func multiplySerial(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                                      _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                                      beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 { scale(c, m: m, n: n, ldc: ldc, beta: beta); return }
+        if backend == .native {
+            dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        } else {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// C = beta·C (the k = 0 product); beta = 0 writes zeros without reading C.
+    static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.initialize(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+        }
+    }
+}
