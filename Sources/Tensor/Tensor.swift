@@ -3,17 +3,20 @@
 // (permute, slice) materialise a copy, which keeps kernels simple and cache-friendly.
 
 /// Reference-counted, 64-byte aligned Float32 buffer. Never shared mutably: `Tensor` copies on write.
+/// Large buffers come from and return to `BufferCache`.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    private let capacityBytes: Int
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let (raw, capacity) = BufferCache.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
+        capacityBytes = capacity
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferCache.release(UnsafeMutableRawPointer(pointer), capacityBytes: capacityBytes) }
 }
 
 public struct Tensor: @unchecked Sendable, CustomStringConvertible {
