@@ -32,6 +32,10 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
 
 func convolutionForward(_ g: ConvolutionGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                         _ output: UnsafeMutablePointer<Float>) {
+    if GEMM.backend == .native && !g.isPointwise {
+        implicitConvolutionForward(g, x, w, output)
+        return
+    }
     let groupRows = g.columnRows / g.groups, groupOut = g.outChannels / g.groups
     let positions = g.outPositions
     for block in g.columnBlocks() {
@@ -109,8 +113,14 @@ public func conv2dBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor,
             input.withUnsafePointer { x in
                 weight.withUnsafePointer { w in
                     let dx = inputGrad?.withUnsafeMutablePointer { $0 }
-                    let dw = weightGrad?.withUnsafeMutablePointer { $0 }
-                    for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
+                    var dw = weightGrad?.withUnsafeMutablePointer { $0 }
+                    if let target = dw, GEMM.backend == .native && !g.isPointwise {
+                        implicitConvolutionWeightGradient(g, dy: dy, x: x, dw: target)
+                        dw = nil
+                    }
+                    if dx != nil || dw != nil {
+                        for block in g.columnBlocks() { convolutionBackwardBlock(g, block, dy: dy, x: x, w: w, dx: dx, dw: dw) }
+                    }
                 }
             }
         }

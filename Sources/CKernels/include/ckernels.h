@@ -16,4 +16,24 @@ int dk_sgemm_tile_rows(long n);
 void dk_sgemm(int transA, int transB, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// One convolution group seen as a column matrix cols[channel·tap][image·position] (never stored):
+/// `input` points at the group's first channel of the first image counted; positions run over the
+/// out_height × out_width output grid.
+typedef struct {
+    const float *input;
+    long channels, height, width;
+    long image_stride;
+    long kernel_height, kernel_width, stride, padding, dilation;
+    long out_height, out_width;
+} dk_im2col;
+
+/// Forward: C[m × ncols] = alpha·W·cols[:, j0 ..< j0 + ncols] + beta·C, W m × (channels·taps), row stride ldw.
+void dk_conv_gemm(const dk_im2col *g, long m, long j0, long ncols, float alpha, const float *weight, long ldw,
+                  float beta, float *c, long ldc);
+
+/// Weight gradient: C[m × nrows] = alpha·dY·cols[r0 ..< r0 + nrows, q0 ..< q0 + npositions]ᵀ + beta·C,
+/// dY m × npositions with row stride lddy (its first column is position q0).
+void dk_conv_weight_gemm(const dk_im2col *g, long m, long q0, long npositions, long r0, long nrows, float alpha,
+                         const float *dy, long lddy, float beta, float *c, long ldc);
+
 #endif
