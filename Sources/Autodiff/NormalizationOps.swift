@@ -22,13 +22,13 @@ public func logSoftmax(_ a: Variable, axis: Int) -> Variable {
 public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
     let d = x.shape[x.rank - 1]
     precondition(weight.shape == [d] && bias.shape == [d], "layerNorm: weight \(weight.shape), bias \(bias.shape) for input \(x.shape)")
-    let (normalized, inverseStd) = x.value.layerNormalized(eps: eps)
+    let (out, normalized, inverseStd) = x.value.layerNorm(weight: weight.value, bias: bias.value, eps: eps)
     let w = weight.value
-    let out = normalized * w + bias.value
-    let (needX, needW, needB) = (x.requiresGrad, weight.requiresGrad, bias.requiresGrad)
+    let (needX, needParameters) = (x.requiresGrad, weight.requiresGrad || bias.requiresGrad)
     return Variable.record(out, op: "layerNorm", inputs: [x, weight, bias]) { g in
-        [needX ? normalized.layerNormBackward(normalizedGrad: g * w, inverseStd: inverseStd) : nil,
-         needW ? (g * normalized).sumToShape([d]) : nil,
-         needB ? g.sumToShape([d]) : nil]
+        let grads = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w,
+                                         needInput: needX, needParameters: needParameters)
+        return [grads.input, grads.weight, grads.bias]
     }
 }
+

@@ -48,3 +48,26 @@ final class SoftmaxRandomTests: XCTestCase {
         XCTAssertLessThan(u.max(axes: [0]).scalar, 3)
     }
 }
+
+final class LayerNormKernelTests: XCTestCase {
+    /// The fused kernels against the unfused chain, on a map large enough to split over workers.
+    func testFusedLayerNormMatchesUnfusedChain() {
+        for shape in [[3, 5], [700, 128], [40, 49, 64]] {
+            let d = shape.last!
+            let x = randomTensor(shape, seed: 1), w = randomTensor([d], seed: 2, low: 0.5, high: 1.5), b = randomTensor([d], seed: 3)
+            let g = randomTensor(shape, seed: 4)
+            let (out, normalized, inverseStd) = x.layerNorm(weight: w, bias: b, eps: 1e-5)
+            let (reference, referenceInverseStd) = x.layerNormalized(eps: 1e-5)
+            assertClose(normalized, reference, atol: 1e-5, "x̂ \(shape)")
+            assertClose(inverseStd, referenceInverseStd, atol: 1e-5, "1/σ \(shape)")
+            assertClose(out, reference * w + b, atol: 1e-5, "y \(shape)")
+            let grads = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w, needInput: true, needParameters: true)
+            assertClose(grads.input!, reference.layerNormBackward(normalizedGrad: g * w, inverseStd: referenceInverseStd), atol: 1e-4, "dx \(shape)")
+            assertClose(grads.weight!, (g * reference).sumToShape([d]), atol: 1e-3, rtol: 1e-4, "dw \(shape)")
+            assertClose(grads.bias!, g.sumToShape([d]), atol: 1e-3, rtol: 1e-4, "db \(shape)")
+            let inputOnly = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w, needInput: true, needParameters: false)
+            XCTAssertNil(inputOnly.weight)
+            assertClose(inputOnly.input!, grads.input!, atol: 0, "dx alone \(shape)")
+        }
+    }
+}
