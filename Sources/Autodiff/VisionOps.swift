@@ -64,7 +64,7 @@ public func roiAlign(_ feature: Variable, boxes: Tensor, outputSize: Int, spatia
 /// (`features[k − minLevel]` with scale `scales[k − minLevel]`); rows keep the order of `boxes`.
 public func multiLevelRoIAlign(_ features: [Variable], boxes: Tensor, scales: [Float], outputSize: Int,
                                samplingRatio: Int, aligned: Bool, minLevel: Int = 2,
-                               canonicalLevel: Int = 4, canonicalSize: Float = 224) -> Variable {
+                               canonicalLevel: Int = 4, canonicalSize: Float = 224, channelsLast: Bool = false) -> Variable {
     precondition(!features.isEmpty && features.count == scales.count, "multiLevelRoIAlign: \(features.count) features for \(scales.count) scales")
     let channels = features[0].shape[1]
     precondition(features.allSatisfy { $0.shape[1] == channels }, "multiLevelRoIAlign: levels differ in channel count")
@@ -76,10 +76,10 @@ public func multiLevelRoIAlign(_ features: [Variable], boxes: Tensor, scales: [F
     let members = (0..<features.count).map { level in (0..<count).filter { levels[$0] == level } }
     let levelBoxes = members.map { rows in Tensor(shape: [rows.count, 5], scalars: rows.flatMap { boxScalars[$0 * 5..<$0 * 5 + 5] }) }
     let settings = scales.map { RoIAlignSettings(outputSize: outputSize, spatialScale: $0, samplingRatio: samplingRatio, aligned: aligned) }
-    var output = Tensor(shape: [count, channels, outputSize, outputSize])
+    var output = Tensor(shape: channelsLast ? [count, outputSize * outputSize, channels] : [count, channels, outputSize, outputSize])
     output.withUnsafeMutablePointer { out in
         for level in features.indices where !members[level].isEmpty {
-            let pooled = roiAlign(features[level].value, boxes: levelBoxes[level], settings: settings[level])
+            let pooled = roiAlign(features[level].value, boxes: levelBoxes[level], settings: settings[level], channelsLast: channelsLast)
             pooled.withUnsafePointer { p in
                 for (k, row) in members[level].enumerated() { (out + row * binSize).update(from: p + k * binSize, count: binSize) }
             }
@@ -91,10 +91,11 @@ public func multiLevelRoIAlign(_ features: [Variable], boxes: Tensor, scales: [F
             (0..<shapes.count).map { level -> Tensor? in
                 let rows = members[level]
                 guard !rows.isEmpty else { return Tensor(shape: shapes[level]) }
-                let levelGrad = Tensor(shape: [rows.count, channels, outputSize, outputSize]) { lg in
+                let levelGrad = Tensor(shape: channelsLast ? [rows.count, outputSize * outputSize, channels] : [rows.count, channels, outputSize, outputSize]) { lg in
                     for (k, row) in rows.enumerated() { (lg + k * binSize).update(from: gp + row * binSize, count: binSize) }
                 }
-                return roiAlignBackward(levelGrad, featureShape: shapes[level], boxes: levelBoxes[level], settings: settings[level])
+                return roiAlignBackward(levelGrad, featureShape: shapes[level], boxes: levelBoxes[level], settings: settings[level],
+                                        channelsLast: channelsLast)
             }
         }
     }

@@ -95,8 +95,9 @@ func transposeChannels(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePo
 }
 
 /// RoIAlign. `feature` N×C×H×W, `boxes` R×5 rows (batch index, x1, y1, x2, y2) in input pixels
-/// → R×C×S×S. Sample points and the bilinear rule follow spec §4.
-public func roiAlign(_ feature: Tensor, boxes: Tensor, settings: RoIAlignSettings) -> Tensor {
+/// → R×C×S×S, or R×S²×C with `channelsLast` (bin-major, what the decoder consumes: no transpose).
+/// Sample points and the bilinear rule follow spec §4.
+public func roiAlign(_ feature: Tensor, boxes: Tensor, settings: RoIAlignSettings, channelsLast outputChannelsLast: Bool = false) -> Tensor {
     precondition(feature.rank == 4, "roiAlign: feature must be N×C×H×W, got \(feature.shape)")
     let (n, c, h, w) = (feature.shape[0], feature.shape[1], feature.shape[2], feature.shape[3])
     let table = RoIAlignTapTable(boxes: boxes, height: h, width: w, batch: n, settings: settings)
@@ -104,7 +105,8 @@ public func roiAlign(_ feature: Tensor, boxes: Tensor, settings: RoIAlignSetting
     let channelsLast = UnsafeMutablePointer<Float>.allocate(capacity: max(feature.count, 1))
     defer { channelsLast.deallocate() }
     feature.withUnsafePointer { transposeChannels($0, channelsLast, batch: n, channels: c, plane: h * w, toChannelsLast: true) }
-    return Tensor(shape: [count, c, settings.outputSize, settings.outputSize]) { output in
+    let shape = outputChannelsLast ? [count, bins, c] : [count, c, settings.outputSize, settings.outputSize]
+    return Tensor(shape: shape) { output in
         table.binStart.withUnsafeBufferPointer { start in table.offsets.withUnsafeBufferPointer { offsets in
         table.weights.withUnsafeBufferPointer { weights in table.images.withUnsafeBufferPointer { images in
             Parallel.forEachChunk(count, costPerItem: bins * 16 * c) { range in
@@ -119,8 +121,12 @@ public func roiAlign(_ feature: Tensor, boxes: Tensor, settings: RoIAlignSetting
                             let source = image + Int(offsets[tap]) * c, weight = weights[tap]
                             for ch in 0..<c { accumulator[ch] += weight * source[ch] }
                         }
-                        let target = output + r * c * bins + bin
-                        for ch in 0..<c { target[ch * bins] = accumulator[ch] }
+                        if outputChannelsLast {
+                            (output + (r * bins + bin) * c).update(from: accumulator, count: c)
+                        } else {
+                            let target = output + r * c * bins + bin
+                            for ch in 0..<c { target[ch * bins] = accumulator[ch] }
+                        }
                     }
                 }
             }
@@ -129,16 +135,21 @@ public func roiAlign(_ feature: Tensor, boxes: Tensor, settings: RoIAlignSetting
 }
 
 /// Gradient of `roiAlign` with respect to the feature map (boxes get none: they are detached in the model).
-public func roiAlignBackward(_ outputGrad: Tensor, featureShape: [Int], boxes: Tensor, settings: RoIAlignSettings) -> Tensor {
+/// `outputGrad` is R×C×S×S, or R×S²×C when the forward used `channelsLast`.
+public func roiAlignBackward(_ outputGrad: Tensor, featureShape: [Int], boxes: Tensor, settings: RoIAlignSettings,
+                             channelsLast gradientChannelsLast: Bool = false) -> Tensor {
     let (n, c, h, w) = (featureShape[0], featureShape[1], featureShape[2], featureShape[3])
     let count = boxes.shape[0], bins = settings.outputSize * settings.outputSize
-    precondition(outputGrad.shape == [count, c, settings.outputSize, settings.outputSize],
-                 "roiAlign backward: gradient \(outputGrad.shape) for \(count) boxes and \(c) channels")
+    let expected = gradientChannelsLast ? [count, bins, c] : [count, c, settings.outputSize, settings.outputSize]
+    precondition(outputGrad.shape == expected, "roiAlign backward: gradient \(outputGrad.shape) for \(count) boxes and \(c) channels")
     let table = RoIAlignTapTable(boxes: boxes, height: h, width: w, batch: n, settings: settings)
-    // Output gradient to box × bin × channel, so each tap reads a contiguous channel vector.
+    // Output gradient as box × bin × channel, so each tap reads a contiguous channel vector.
     let gradient = UnsafeMutablePointer<Float>.allocate(capacity: max(outputGrad.count, 1))
     defer { gradient.deallocate() }
-    outputGrad.withUnsafePointer { transposeChannels($0, gradient, batch: count, channels: c, plane: bins, toChannelsLast: true) }
+    outputGrad.withUnsafePointer { g in
+        if gradientChannelsLast { gradient.update(from: g, count: outputGrad.count) }
+        else { transposeChannels(g, gradient, batch: count, channels: c, plane: bins, toChannelsLast: true) }
+    }
     let channelsLast = UnsafeMutablePointer<Float>.allocate(capacity: max(n * c * h * w, 1))
     defer { channelsLast.deallocate() }
     channelsLast.initialize(repeating: 0, count: n * c * h * w)

@@ -43,6 +43,15 @@ final class VisionLayerTests: XCTestCase {
             multiLevelRoIAlign([v[0], maxPool2d(v[0], kernel: 2)], boxes: boxes, scales: [0.25, 0.125], outputSize: 2,
                                samplingRatio: 2, aligned: true, minLevel: 2, canonicalLevel: 3, canonicalSize: 16)
         }
+        checkGradients([x], "multi-level RoIAlign, channels last") { v in
+            multiLevelRoIAlign([v[0], maxPool2d(v[0], kernel: 2)], boxes: boxes, scales: [0.25, 0.125], outputSize: 2,
+                               samplingRatio: 2, aligned: true, minLevel: 2, canonicalLevel: 3, canonicalSize: 16, channelsLast: true)
+        }
+        // The channels-last layout is the standard one with bins and channels swapped.
+        let standard = multiLevelRoIAlign([Variable(x)], boxes: boxes, scales: [0.25], outputSize: 3, samplingRatio: 2, aligned: true).value
+        let last = multiLevelRoIAlign([Variable(x)], boxes: boxes, scales: [0.25], outputSize: 3, samplingRatio: 2, aligned: true,
+                                      channelsLast: true).value
+        assertClose(last, standard.reshaped([3, x.shape[1], 9]).permuted([0, 2, 1]), atol: 0, "R×S²×C")
     }
 
     func testMultiLevelRoIAlignPoolsEachBoxFromItsLevel() {

@@ -68,7 +68,6 @@ public final class DecoderStage: Module {
     public func callAsFunction(features: [Variable], boxes: Tensor, previous: Variable?, time: Variable,
                                imageCount b: Int) -> StageOutput {
         let rows = boxes.shape[0], n = rows / b, d = features[0].shape[1]
-        let s = poolerResolution * poolerResolution
         let indexed = Tensor(shape: [rows, 5]) { out in
             boxes.withUnsafePointer { src in
                 for r in 0..<rows {
@@ -77,10 +76,10 @@ public final class DecoderStage: Module {
                 }
             }
         }
-        let pooled = multiLevelRoIAlign(features, boxes: indexed, scales: strides.map { 1 / Float($0) },
-                                        outputSize: poolerResolution, samplingRatio: samplingRatio, aligned: true)
-        let roi = pooled.reshaped([rows, d, s]).permuted([0, 2, 1])  // (B·N)×49×D
-        let query = previous ?? pooled.reshaped([rows, d, s]).mean(axes: [2])
+        // (B·N)×49×D, bin-major (row s = py·7 + px), as the dynamic convolution consumes it.
+        let roi = multiLevelRoIAlign(features, boxes: indexed, scales: strides.map { 1 / Float($0) },
+                                     outputSize: poolerResolution, samplingRatio: samplingRatio, aligned: true, channelsLast: true)
+        let query = previous ?? roi.mean(axes: [1])
         var q = norm1(query + selfAttention(query.reshaped([b, n, d])).reshaped([rows, d]))
         q = norm2(q + instanceInteraction(q, roi: roi))
         let output = norm3(q + linear2(linear1(q).relu()))
