@@ -18,15 +18,16 @@ public func logSoftmax(_ a: Variable, axis: Int) -> Variable {
 }
 
 /// Layer normalisation over the last axis: (x − μ)/√(σ² + eps) ⊙ weight + bias, with the
-/// biased variance (PyTorch `F.layer_norm`). x [..., D], weight and bias [D].
-public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
+/// biased variance (PyTorch `F.layer_norm`). x [..., D], weight and bias [D]. `relu` applies max(·, 0)
+/// to the result in the same pass (ReLU(LN(x)) is the decoder's most common pair).
+public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5, relu: Bool = false) -> Variable {
     let d = x.shape[x.rank - 1]
     precondition(weight.shape == [d] && bias.shape == [d], "layerNorm: weight \(weight.shape), bias \(bias.shape) for input \(x.shape)")
-    let (out, normalized, inverseStd) = x.value.layerNorm(weight: weight.value, bias: bias.value, eps: eps)
+    let (out, normalized, inverseStd) = x.value.layerNorm(weight: weight.value, bias: bias.value, eps: eps, relu: relu)
     let w = weight.value
     let (needX, needParameters) = (x.requiresGrad, weight.requiresGrad || bias.requiresGrad)
     return Variable.record(out, op: "layerNorm", inputs: [x, weight, bias]) { g in
-        let grads = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w,
+        let grads = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w, reluOutput: relu ? out : nil,
                                          needInput: needX, needParameters: needParameters)
         return [grads.input, grads.weight, grads.bias]
     }

@@ -5,8 +5,8 @@
 import Foundation
 
 extension Tensor {
-    /// y = x̂·w + b with x̂ = (x − μ)/√(σ² + eps) per row; returns (y, x̂, 1/σ per row).
-    public func layerNorm(weight: Tensor, bias: Tensor, eps: Float) -> (output: Tensor, normalized: Tensor, inverseStd: Tensor) {
+    /// y = x̂·w + b with x̂ = (x − μ)/√(σ² + eps) per row, then max(y, 0) with `relu`; returns (y, x̂, 1/σ per row).
+    public func layerNorm(weight: Tensor, bias: Tensor, eps: Float, relu: Bool = false) -> (output: Tensor, normalized: Tensor, inverseStd: Tensor) {
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
         precondition(weight.count == n && bias.count == n, "layerNorm: weight \(weight.shape), bias \(bias.shape) for rows of \(n)")
         var normalized = Tensor(shape: shape, unsafeUninitialized: { _ in })
@@ -24,7 +24,8 @@ extension Tensor {
                             for j in 0..<n {
                                 let v = h[j] * inv
                                 h[j] = v
-                                o[j] = v * w[j] + b[j]
+                                let y = v * w[j] + b[j]
+                                o[j] = relu ? Swift.max(y, 0) : y
                             }
                         }
                     }
@@ -34,26 +35,35 @@ extension Tensor {
         return (output, normalized, inverseStd)
     }
 
-    /// Gradients of `layerNorm(weight:bias:eps:)` from the output gradient `self`, given x̂ and 1/σ:
+    /// Gradients of `layerNorm(weight:bias:eps:relu:)` from the output gradient `self`, given x̂ and 1/σ
+    /// (and the output when it went through the ReLU: g is zeroed where it is not positive):
     /// dx = (1/σ)(ĝ − mean ĝ − x̂·mean(ĝ x̂)) with ĝ = g·w; dw = Σ_rows g x̂; db = Σ_rows g.
-    public func layerNormGradients(normalized: Tensor, inverseStd: Tensor, weight: Tensor,
+    public func layerNormGradients(normalized: Tensor, inverseStd: Tensor, weight: Tensor, reluOutput: Tensor? = nil,
                                    needInput: Bool, needParameters: Bool) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
         let workers = Swift.max(1, Swift.min(Parallel.threadCount, rows * n / 32_768))
         var partials = [Float](repeating: 0, count: needParameters ? workers * 2 * n : 0)
         var input: Tensor? = needInput ? Tensor(shape: shape, unsafeUninitialized: { _ in }) : nil
+        let mask = reluOutput ?? self
         withUnsafePointer { pg in normalized.withUnsafePointer { xh in inverseStd.withUnsafePointer { rs in weight.withUnsafePointer { w in
+        mask.withUnsafePointer { py in
             partials.withUnsafeMutableBufferPointer { partialBuffer in
                 let dx = input?.withUnsafeMutablePointer { $0 }
                 let partial = partialBuffer.baseAddress
                 let body: (Int) -> Void = { worker in
                     let lo = rows * worker / workers, hi = rows * (worker + 1) / workers
                     let dw = needParameters ? partial! + worker * 2 * n : nil, db = dw.map { $0 + n }
-                    var scaled = [Float](repeating: 0, count: n)
-                    scaled.withUnsafeMutableBufferPointer { gh in
-                        let gHat = gh.baseAddress!
+                    var scratch = [Float](repeating: 0, count: 2 * n)
+                    scratch.withUnsafeMutableBufferPointer { buffer in
+                        let gHat = buffer.baseAddress!, gated = gHat + n
                         for row in lo..<hi {
-                            let g = pg + row * n, x = xh + row * n
+                            var g = pg + row * n
+                            let x = xh + row * n
+                            if reluOutput != nil {
+                                let y = py + row * n
+                                for j in 0..<n { gated[j] = y[j] > 0 ? g[j] : 0 }
+                                g = UnsafePointer(gated)
+                            }
                             if let dw, let db {
                                 for j in 0..<n { dw[j] += g[j] * x[j]; db[j] += g[j] }
                             }
@@ -67,7 +77,7 @@ extension Tensor {
                 }
                 if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
             }
-        } } } }
+        } } } } }
         guard needParameters else { return (input, nil, nil) }
         var dw = [Float](repeating: 0, count: n), db = dw
         for worker in 0..<workers {

@@ -39,6 +39,7 @@ final class ReduceShapeGradientTests: XCTestCase {
             if d > 1 {
                 let w = randomTensor([d], seed: 3, low: 0.5, high: 1.5), b = randomTensor([d], seed: 4)
                 checkGradients([x, w, b], "layerNorm \(shape)") { layerNorm($0[0], weight: $0[1], bias: $0[2]) }
+                checkGradients([x, w, b], "layerNorm+relu \(shape)") { layerNorm($0[0], weight: $0[1], bias: $0[2], relu: true) }
             }
         }
     }

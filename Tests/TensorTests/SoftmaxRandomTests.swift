@@ -68,6 +68,16 @@ final class LayerNormKernelTests: XCTestCase {
             let inputOnly = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w, needInput: true, needParameters: false)
             XCTAssertNil(inputOnly.weight)
             assertClose(inputOnly.input!, grads.input!, atol: 0, "dx alone \(shape)")
+            // With the ReLU folded in: the output is clamped and the gradient gated by it.
+            let (clamped, _, _) = x.layerNorm(weight: w, bias: b, eps: 1e-5, relu: true)
+            assertClose(clamped, out.relu(), atol: 0, "relu(y) \(shape)")
+            let gated = g.layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w, reluOutput: clamped,
+                                             needInput: true, needParameters: true)
+            let gatedReference = out.reluBackward(g).layerNormGradients(normalized: normalized, inverseStd: inverseStd, weight: w,
+                                                                        needInput: true, needParameters: true)
+            assertClose(gated.input!, gatedReference.input!, atol: 1e-6, "relu dx \(shape)")
+            assertClose(gated.weight!, gatedReference.weight!, atol: 1e-5, "relu dw \(shape)")
+            assertClose(gated.bias!, gatedReference.bias!, atol: 1e-5, "relu db \(shape)")
         }
     }
 }

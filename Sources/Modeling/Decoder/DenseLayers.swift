@@ -37,6 +37,9 @@ public final class LayerNormalization: Module {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable { layerNorm(x, weight: weight, bias: bias, eps: 1e-5) }
+
+    /// ReLU(LN(x)) in one fused op.
+    public func withReLU(_ x: Variable) -> Variable { layerNorm(x, weight: weight, bias: bias, eps: 1e-5, relu: true) }
 }
 
 /// One tower layer: ReLU(LN(Lin⁰(x))) (spec §6.2 steps 7–8).
@@ -50,7 +53,7 @@ public final class TowerLayer: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable { norm(linear(x)).relu() }
+    public func callAsFunction(_ x: Variable) -> Variable { norm.withReLU(linear(x)) }
 }
 
 public enum HeadInitialization {

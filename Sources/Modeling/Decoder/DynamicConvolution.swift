@@ -31,8 +31,8 @@ public final class DynamicConvolution: Module {
         let halves = generated.split(axis: 1, sizes: [d * k, d * k])
         let a = halves[0].reshaped([p, d, k])  // A[c, j] = p[k·c + j]
         let b = halves[1].reshaped([p, k, d])  // B[j, c] = p[D·k + D·j + c]
-        let z1 = norm1(matmul(roi, a)).relu()  // P×S×k
-        let z2 = norm2(matmul(z1, b)).relu()  // P×S×D
-        return norm3(outLayer(z2.reshaped([p, s * d]))).relu()
+        let z1 = norm1.withReLU(matmul(roi, a))  // P×S×k
+        let z2 = norm2.withReLU(matmul(z1, b))  // P×S×D
+        return norm3.withReLU(outLayer(z2.reshaped([p, s * d])))
     }
 }
