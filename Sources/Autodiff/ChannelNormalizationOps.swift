@@ -5,13 +5,15 @@ import Tensor
 /// BatchNorm. Training: normalise by the batch's mean and biased variance, and update the running
 /// statistics `r ← (1 − momentum)·r + momentum·batch` (unbiased variance). Evaluation: running statistics.
 /// `y = (x − μ)/√(σ² + eps)·weight + bias`, weight and bias of shape [C].
+/// `relu` fuses max(·, 0) onto the output (forward and backward in the same passes).
 public func batchNorm(_ x: Variable, weight: Variable, bias: Variable, runningMean: inout Tensor,
-                      runningVariance: inout Tensor, training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
+                      runningVariance: inout Tensor, training: Bool, momentum: Float = 0.1, eps: Float = 1e-5,
+                      relu: Bool = false) -> Variable {
     let (output, statistics) = batchNorm(x.value, weight: weight.value, bias: bias.value, runningMean: &runningMean,
-                                         runningVariance: &runningVariance, training: training, momentum: momentum, eps: eps)
+                                         runningVariance: &runningVariance, training: training, momentum: momentum, eps: eps, relu: relu)
     let (xv, wv) = (x.value, weight.value)
     return Variable.record(output, op: "batchNorm", inputs: [x, weight, bias]) { g in
-        let grads = batchNormBackward(g, input: xv, weight: wv, statistics: statistics, training: training)
+        let grads = batchNormBackward(g, input: xv, weight: wv, statistics: statistics, training: training, gate: relu ? output : nil)
         return [grads.input, grads.weight, grads.bias]
     }
 }

@@ -7,6 +7,12 @@ import Autodiff
 /// A normalisation layer over the channel axis, chosen by `ChannelNormalizationKind`.
 public protocol ChannelNormalization: Module {
     func callAsFunction(_ x: Variable) -> Variable
+    /// ReLU(norm(x)); BatchNorm fuses the two.
+    func withReLU(_ x: Variable) -> Variable
+}
+
+extension ChannelNormalization {
+    public func withReLU(_ x: Variable) -> Variable { callAsFunction(x).relu() }
 }
 
 /// Which channel normalisation a backbone uses.
@@ -44,6 +50,11 @@ public final class BatchNorm2d: Module, ChannelNormalization {
     public func callAsFunction(_ x: Variable) -> Variable {
         batchNorm(x, weight: weight, bias: bias, runningMean: &runningMean.value, runningVariance: &runningVariance.value,
                   training: isTraining, momentum: momentum, eps: eps)
+    }
+
+    public func withReLU(_ x: Variable) -> Variable {
+        batchNorm(x, weight: weight, bias: bias, runningMean: &runningMean.value, runningVariance: &runningVariance.value,
+                  training: isTraining, momentum: momentum, eps: eps, relu: true)
     }
 }
 

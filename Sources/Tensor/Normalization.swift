@@ -43,15 +43,15 @@ private func groupMoments(_ x: UnsafePointer<Float>, groups: Int, planesPerGroup
     return (mean, variance)
 }
 
-/// `y[n,c] = (x[n,c] − mean[c])·inverseStd[c]·weight[c] + bias[c]` (per-channel affine).
-private func applyChannelAffine(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
+/// `y[n,c] = x[n,c]·scale[c] + shift[c]` (per-channel affine), clamped at 0 with `relu`.
+private func applyChannelAffine(_ x: Tensor, scale: [Float], shift: [Float], relu: Bool = false) -> Tensor {
     let (n, c) = (x.shape[0], x.shape[1]), plane = x.count / max(n * c, 1)
     return Tensor(shape: x.shape) { y in
         x.withUnsafePointer { src in
             Parallel.forEachChunk(n * c, costPerItem: plane) { planes in
                 for p in planes {
                     let a = scale[p % c], b = shift[p % c], s = src + p * plane, t = y + p * plane
-                    for i in 0..<plane { t[i] = s[i] * a + b }
+                    if relu { for i in 0..<plane { t[i] = Swift.max(s[i] * a + b, 0) } } else { for i in 0..<plane { t[i] = s[i] * a + b } }
                 }
             }
         }
@@ -61,8 +61,9 @@ private func applyChannelAffine(_ x: Tensor, scale: [Float], shift: [Float]) -> 
 /// BatchNorm over N, H, W per channel. Training uses the batch's biased variance to normalise and
 /// updates `runningMean`/`runningVariance` with momentum (unbiased variance, as PyTorch); evaluation
 /// uses the running statistics. Returns the output and the statistics used.
+/// With `relu` the output is max(y, 0) (BN + ReLU in one pass; the backward then needs the output as `gate`).
 public func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: inout Tensor, runningVariance: inout Tensor,
-                      training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> (output: Tensor, statistics: NormalizationStatistics) {
+                      training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> (output: Tensor, statistics: NormalizationStatistics) {
     precondition(x.rank >= 2, "batchNorm: input must be N×C×…, got \(x.shape)")
     let (n, c) = (x.shape[0], x.shape[1]), plane = x.count / max(n * c, 1)
     precondition(weight.shape == [c] && bias.shape == [c] && runningMean.shape == [c] && runningVariance.shape == [c],
@@ -85,7 +86,7 @@ public func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: in
     let gamma = weight.scalars, beta = bias.scalars
     let scale = (0..<c).map { inverseStd[$0] * gamma[$0] }
     let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
-    return (applyChannelAffine(x, scale: scale, shift: shift), NormalizationStatistics(mean: mean, inverseStd: inverseStd))
+    return (applyChannelAffine(x, scale: scale, shift: shift, relu: relu), NormalizationStatistics(mean: mean, inverseStd: inverseStd))
 }
 
 /// FrozenBatchNorm: `y = (x − μ)/√(v + eps)·γ + β` with every quantity fixed (spec §3).
@@ -106,17 +107,19 @@ public func frozenBatchNormBackward(_ outputGrad: Tensor, weight: Tensor, runnin
 /// Backward of a normalisation whose groups are sets of planes: returns dx, dγ, dβ.
 /// With x̂ = (x − μ)·σ⁻¹ and g = dy·γ: dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) when the statistics came from
 /// the batch (`batchStatistics`), dx = σ⁻¹·g otherwise.
+/// A `gate` (the forward's output after a fused ReLU) zeroes dy where it is not positive.
 private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], statistics: NormalizationStatistics,
                                    groups: Int, planesPerGroup: Int, plane: @escaping (Int, Int) -> Int,
-                                   batchStatistics: Bool) -> (Tensor, Tensor, Tensor) {
+                                   batchStatistics: Bool, gate: Tensor? = nil) -> (Tensor, Tensor, Tensor) {
     let c = x.shape[1], planeSize = x.count / max(x.shape[0] * c, 1)
     let count = Float(planesPerGroup * planeSize)
     var dGamma = Tensor(shape: [c]), dBeta = Tensor(shape: [c])
     // Per plane: Σdy and Σdy·x̂ (planes are (n, c) pairs, so channel sums are race-free afterwards).
     let planes = x.shape[0] * c
     var sumDy = [Float](repeating: 0, count: planes), sumDyXhat = sumDy
+    let gated = gate != nil
     let dx = Tensor(shape: x.shape) { dxp in
-        x.withUnsafePointer { xp in dy.withUnsafePointer { gp in
+        x.withUnsafePointer { xp in dy.withUnsafePointer { gp in (gate ?? dy).withUnsafePointer { yp in
             sumDy.withUnsafeMutableBufferPointer { sd in sumDyXhat.withUnsafeMutableBufferPointer { sdx in
                 let sdp = sd.baseAddress!, sdxp = sdx.baseAddress!
                 Parallel.forEachChunk(groups, costPerItem: planesPerGroup * planeSize * 2) { range in
@@ -124,9 +127,13 @@ private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], st
                         let mu = statistics.mean[g], inv = statistics.inverseStd[g]
                         var groupSum: Float = 0, groupSumXhat: Float = 0
                         for k in 0..<planesPerGroup {
-                            let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize
+                            let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize, ys = yp + p * planeSize
                             var s: Float = 0, sx: Float = 0
-                            for i in 0..<planeSize { s += gs[i]; sx += gs[i] * (xs[i] - mu) * inv }
+                            if gated {
+                                for i in 0..<planeSize { let d = ys[i] > 0 ? gs[i] : 0; s += d; sx += d * (xs[i] - mu) * inv }
+                            } else {
+                                for i in 0..<planeSize { s += gs[i]; sx += gs[i] * (xs[i] - mu) * inv }
+                            }
                             sdp[p] = s; sdxp[p] = sx
                             let gammaC = gamma[p % c]
                             groupSum += s * gammaC; groupSumXhat += sx * gammaC
@@ -134,16 +141,18 @@ private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], st
                         let meanG = batchStatistics ? groupSum / count : 0, meanGX = batchStatistics ? groupSumXhat / count : 0
                         for k in 0..<planesPerGroup {
                             let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize, ds = dxp + p * planeSize
+                            let ys = yp + p * planeSize
                             let gammaC = gamma[p % c]
                             for i in 0..<planeSize {
                                 let xhat = (xs[i] - mu) * inv
-                                ds[i] = inv * (gs[i] * gammaC - meanG - xhat * meanGX)
+                                let d = gated ? (ys[i] > 0 ? gs[i] : 0) : gs[i]
+                                ds[i] = inv * (d * gammaC - meanG - xhat * meanGX)
                             }
                         }
                     }
                 }
             }}
-        }}
+        }}}
     }
     dGamma.withUnsafeMutablePointer { dgp in dBeta.withUnsafeMutablePointer { dbp in
         for p in 0..<planes { dgp[p % c] += sumDyXhat[p]; dbp[p % c] += sumDy[p] }
@@ -152,11 +161,12 @@ private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], st
 }
 
 /// Backward of `batchNorm` given the statistics its forward returned.
+/// `gate`: the forward's output when it fused a ReLU.
 public func batchNormBackward(_ outputGrad: Tensor, input: Tensor, weight: Tensor, statistics: NormalizationStatistics,
-                              training: Bool) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+                              training: Bool, gate: Tensor? = nil) -> (input: Tensor, weight: Tensor, bias: Tensor) {
     let (n, c) = (input.shape[0], input.shape[1])
     let r = normalizationBackward(outputGrad, input, gamma: weight.scalars, statistics: statistics, groups: c,
-                                  planesPerGroup: n, plane: { g, k in k * c + g }, batchStatistics: training)
+                                  planesPerGroup: n, plane: { g, k in k * c + g }, batchStatistics: training, gate: gate)
     return (r.0, r.1, r.2)
 }
 

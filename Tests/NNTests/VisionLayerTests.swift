@@ -38,6 +38,25 @@ final class VisionLayerTests: XCTestCase {
             var mean = Tensor(shape: [4]), variance = Tensor(shape: [4], repeating: 1)
             return batchNorm(v[0], weight: v[1], bias: v[2], runningMean: &mean, runningVariance: &variance, training: true)
         }
+        // BatchNorm with the ReLU fused equals BatchNorm then ReLU, values and gradients (finite differences
+        // would straddle the ReLU's kink).
+        for training in [true, false] {
+            let upstream = randomTensor(x.shape, seed: 22)
+            func run(fused: Bool) -> (Tensor, [Tensor]) {
+                let inputs = [Variable(x, requiresGrad: true), Variable(gamma, requiresGrad: true), Variable(beta, requiresGrad: true)]
+                var mean = Tensor(shape: [4]), variance = Tensor(shape: [4], repeating: 1)
+                let y = fused
+                    ? batchNorm(inputs[0], weight: inputs[1], bias: inputs[2], runningMean: &mean, runningVariance: &variance, training: training, relu: true)
+                    : batchNorm(inputs[0], weight: inputs[1], bias: inputs[2], runningMean: &mean, runningVariance: &variance, training: training).relu()
+                let value = y.value
+                (y * Variable(upstream)).sum().backward()
+                return (value, inputs.map { $0.grad! })
+            }
+            let (fused, fusedGrads) = run(fused: true), (chained, chainedGrads) = run(fused: false)
+            assertClose(fused, chained, atol: 0, "batchNorm+relu training \(training)")
+            for (a, b) in zip(fusedGrads, chainedGrads) { assertClose(a, b, atol: 1e-5, "batchNorm+relu gradients training \(training)") }
+        }
+        checkGradients([x, randomTensor(x.shape, seed: 21)], "addReLU") { v in addReLU(v[0], v[1]) }
         let boxes = Tensor(shape: [3, 5], scalars: [0, -4, 2, 14, 20, 1, 3, 3, 9, 11, 0, 20, 20, 30, 26])
         checkGradients([x], "multi-level RoIAlign") { v in
             multiLevelRoIAlign([v[0], maxPool2d(v[0], kernel: 2)], boxes: boxes, scales: [0.25, 0.125], outputSize: 2,

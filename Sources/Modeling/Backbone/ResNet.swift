@@ -26,6 +26,11 @@ public final class NormalizedConv2d: Module {
         norm(conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding))
     }
 
+    /// ReLU(norm(conv(x))), the norm and the ReLU fused where the norm supports it.
+    public func withReLU(_ x: Variable) -> Variable {
+        norm.withReLU(conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding))
+    }
+
     /// Multiply-accumulates for an input of `height × width` (returns the output size too).
     func multiplyAccumulates(height: Int, width: Int) -> (macs: Int, height: Int, width: Int) {
         let k = weight.shape[2], outH = (height + 2 * padding - k) / stride + 1, outW = (width + 2 * padding - k) / stride + 1
@@ -54,8 +59,8 @@ public final class BasicBlock: ResidualBlock {
     }
 
     public override func callAsFunction(_ x: Variable) -> Variable {
-        let body = conv2(conv1(x).relu())
-        return (body + (shortcut.map { $0(x) } ?? x)).relu()
+        let body = conv2(conv1.withReLU(x))
+        return addReLU(body, shortcut.map { $0(x) } ?? x)
     }
 
     override func multiplyAccumulates(height: Int, width: Int) -> (macs: Int, height: Int, width: Int) {
@@ -82,8 +87,8 @@ public final class BottleneckBlock: ResidualBlock {
     }
 
     public override func callAsFunction(_ x: Variable) -> Variable {
-        let body = conv3(conv2(conv1(x).relu()).relu())
-        return (body + (shortcut.map { $0(x) } ?? x)).relu()
+        let body = conv3(conv2.withReLU(conv1.withReLU(x)))
+        return addReLU(body, shortcut.map { $0(x) } ?? x)
     }
 
     override func multiplyAccumulates(height: Int, width: Int) -> (macs: Int, height: Int, width: Int) {
@@ -102,7 +107,7 @@ public final class ResNetStem: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable { maxPool2d(conv1(x).relu(), kernel: 3, stride: 2, padding: 1) }
+    public func callAsFunction(_ x: Variable) -> Variable { maxPool2d(conv1.withReLU(x), kernel: 3, stride: 2, padding: 1) }
 }
 
 /// res2..res5 feature maps (strides 4, 8, 16, 32).

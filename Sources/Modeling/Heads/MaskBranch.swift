@@ -17,7 +17,7 @@ public final class ConvNormReLU: Module {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        norm(conv2d(x, weight: weight, bias: nil, stride: 1, padding: 1)).relu()
+        norm.withReLU(conv2d(x, weight: weight, bias: nil, stride: 1, padding: 1))
     }
 }
 
