@@ -56,13 +56,23 @@ func implicitConvolutionForward(_ g: ConvolutionGeometry, _ x: UnsafePointer<Flo
                              0, target, positions)
             }
         } else {
-            let total = g.batch * positions
+            let total = g.batch * positions, columnTiles = (total + 63) / 64
             ScratchPool.shared.withBuffer(groupOut * total) { matrix in
-                runTasks(min(workers, (total + 63) / 64), work: work) { part in
-                    let columns = columnPart(total, part: part, of: min(workers, (total + 63) / 64))
-                    guard !columns.isEmpty else { return }
-                    dk_conv_gemm(&view, groupOut, columns.lowerBound, columns.count, 1, weight, groupRows,
-                                 0, matrix + columns.lowerBound, total)
+                if columnTiles >= 2 * workers {
+                    runTasks(workers, work: work) { part in
+                        let columns = columnPart(total, part: part, of: workers)
+                        guard !columns.isEmpty else { return }
+                        dk_conv_gemm(&view, groupOut, columns.lowerBound, columns.count, 1, weight, groupRows,
+                                     0, matrix + columns.lowerBound, total)
+                    }
+                } else {
+                    // Few columns (a 4×4 map at batch 4 is one tile): split the output channels instead.
+                    let rowTiles = (groupOut + 5) / 6, parts = min(workers, rowTiles)
+                    runTasks(parts, work: work) { part in
+                        let lo = rowTiles * part / parts * 6, hi = min(groupOut, rowTiles * (part + 1) / parts * 6)
+                        guard lo < hi else { return }
+                        dk_conv_gemm(&view, hi - lo, 0, total, 1, weight + lo * groupRows, groupRows, 0, matrix + lo * total, total)
+                    }
                 }
                 for image in 0..<g.batch {
                     for o in 0..<groupOut {

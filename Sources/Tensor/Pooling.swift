@@ -34,9 +34,12 @@ public func maxPool2d(_ input: Tensor, kernel: Int, stride: Int? = nil, padding:
                                 var best = -Float.infinity, bestIndex = h0 * w + w0
                                 for ih in h0..<h1 {
                                     for iw in w0..<w1 {
-                                        let v = source[ih * w + iw]
-                                        // NaN propagates as in PyTorch.
-                                        if v > best || v.isNaN { best = v; bestIndex = ih * w + iw }
+                                        let v = source[ih * w + iw], i = ih * w + iw
+                                        // NaN propagates as in PyTorch. Selects, not branches: the winner is
+                                        // unpredictable on real activations.
+                                        let take = v > best || v != v
+                                        best = take ? v : best
+                                        bestIndex = take ? i : bestIndex
                                     }
                                 }
                                 target[oh * outW + ow] = best

@@ -187,6 +187,8 @@ final class VisionImplicitConvolutionTests: XCTestCase {
             VisionKernelTests.ConvCase(input: [3, 8, 33, 34], weight: [12, 8, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
             VisionKernelTests.ConvCase(input: [2, 8, 24, 24], weight: [8, 4, 3, 3], stride: 1, padding: 2, dilation: 2, groups: 2),
             VisionKernelTests.ConvCase(input: [4, 32, 8, 8], weight: [64, 32, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+            // Two column tiles only: the output channels are split over the pool instead.
+            VisionKernelTests.ConvCase(input: [2, 16, 6, 6], weight: [256, 16, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
             VisionKernelTests.ConvCase(input: [2, 3, 64, 64], weight: [16, 3, 7, 7], stride: 2, padding: 3, dilation: 1, groups: 1),
         ]
         var random = TestRandom(seed: 11)
