@@ -50,7 +50,7 @@ public enum GEMM {
             dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.run(parts) { part in
             let lo = tiles * part / parts, hi = tiles * (part + 1) / parts
             if splitColumns {
                 let j0 = lo * tileColumns, j1 = min(n, hi * tileColumns)

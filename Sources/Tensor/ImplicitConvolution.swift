@@ -26,7 +26,7 @@ func runTasks(_ count: Int, work: Int, _ body: (Int) -> Void) {
     if count <= 1 || work < GEMM.parallelThreshold {
         for t in 0..<count { body(t) }
     } else {
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        Parallel.run(count, body)
     }
 }
 

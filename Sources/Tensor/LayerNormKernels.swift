@@ -75,7 +75,7 @@ extension Tensor {
                         }
                     }
                 }
-                if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+                if workers == 1 { body(0) } else { Parallel.run(workers, body) }
             }
         } } } } }
         guard needParameters else { return (input, nil, nil) }

@@ -12,19 +12,23 @@ public enum Parallel {
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks, one per worker.
     /// Falls back to a plain call for small work (`count * costPerItem` below ~32k operations).
-    @inlinable public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(threadCount, count)
         if workers <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0..<count) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = count * w / workers, hi = count * (w + 1) / workers
-                if lo < hi { body(lo..<hi) }
-            }
+        pool.run(workers) { w in
+            let lo = count * w / workers, hi = count * (w + 1) / workers
+            if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Runs `body(task)` for every task in 0..<count on the pool (tasks are handed out one at a time).
+    public static func run(_ count: Int, _ body: (Int) -> Void) { pool.run(count, body) }
+
+    /// The worker threads (created on first use with `threadCount` workers).
+    static let pool = WorkerPool(workers: threadCount)
 }
 
 public enum BLAS {

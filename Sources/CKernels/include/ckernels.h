@@ -2,6 +2,7 @@
 // micro-kernels). Swift decides threading; each call here runs on the calling thread only.
 #ifndef CKERNELS_H
 #define CKERNELS_H
+#include "cpu_relax.h"
 
 /// 1 when the CPU runs AVX-512F code (the kernels below may be called), else 0.
 int dk_has_avx512(void);
