@@ -27,16 +27,11 @@ public enum GEMM {
     public static func multiply(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                                 _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 0 || n == 0 { return }
-        if k == 0 { scale(c, m: m, n: n, ldc: ldc, beta: beta); return }
-        guard backend == .native else {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-            return
-        }
+        // OpenBLAS runs its own threads; small products are not worth handing to the pool.
         let workers = m * n * k >= parallelThreshold ? Parallel.threadCount : 1
-        if workers <= 1 {
-            dk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        if backend != .native || workers <= 1 || k == 0 {
+            multiplySerial(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
             return
         }
         // Split the dimension whose duplicated packing costs less: cutting N makes every worker pack
@@ -66,7 +61,8 @@ public enum GEMM {
         }
     }
 
-    /// The same product on the calling thread only, for use inside a parallel loop.
+    /// The same product on the calling thread only (native kernel), for use inside a parallel loop;
+    /// with the OpenBLAS backend, one OpenBLAS call.
     @inline(__always)
     public static func multiplySerial(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                                       _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
