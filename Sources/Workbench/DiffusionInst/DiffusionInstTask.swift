@@ -29,6 +29,8 @@ public final class DiffusionInstTask: ExperimentTask {
     let evaluationCount: Int
     let groundTruth: GroundTruth
     let categoryIDs: [Int]
+    /// Class names by contiguous index, for the per-category metrics (`segm.AP.cat.<name>`).
+    let classNames: [String]
 
     public var primaryMetric: String { "segm.AP" }
     public var higherIsBetter: Bool { true }
@@ -68,6 +70,7 @@ public final class DiffusionInstTask: ExperimentTask {
         categoryIDs = (validation as? COCODataset).map { d in (0..<d.classNames.count).map { d.categories.categoryID(ofClass: $0) } }
             ?? Array(1...validation.classNames.count)
         groundTruth = try Self.groundTruth(validation, count: evaluationCount, categoryIDs: categoryIDs)
+        classNames = validation.classNames
     }
 
     /// Training and held-out datasets named by `data.dataset`.
@@ -181,6 +184,11 @@ public final class DiffusionInstTask: ExperimentTask {
             let evaluation = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections,
                                                         parameters: EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections"))))
             for (key, value) in evaluation.summary.dictionary { result["\(kind.rawValue).\(key)"] = value }
+            // Per category when there is more than one (with one class it repeats the AP).
+            if categoryIDs.count > 1 {
+                let perCategory = evaluation.perCategoryAP
+                for (index, id) in categoryIDs.enumerated() { result["\(kind.rawValue).AP.cat.\(classNames[index])"] = perCategory[id] ?? -1 }
+            }
         }
         return result
     }
