@@ -13,15 +13,22 @@ final class RealDatasetTests: XCTestCase {
         XCTAssertEqual(dataset.count, images, "\(name)/\(split) images")
         XCTAssertEqual(dataset.annotations.map(\.count).reduce(0, +), instances, "\(name)/\(split) instances")
         if let maximumPerImage { XCTAssertEqual(dataset.annotations.map(\.count).max(), maximumPerImage) }
-        var mismatches = 0
+        var mismatches = 0, misplaced = 0
         for (index, list) in dataset.annotations.enumerated() {
             let record = dataset.images[index]
             for instance in list {
                 let mask = try COCODataset.mask(of: instance, width: record.width, height: record.height)
                 if Double(mask.area) != instance.area { mismatches += 1 }
+                // The area cannot tell a transposed mask from a right one; its tight box can (±1 px: polygon boxes are real-valued).
+                if let b = mask.boundingBox {
+                    let box = instance.box
+                    let far = [abs(Double(b.x1) - box.x), abs(Double(b.y1) - box.y), abs(Double(b.x2 - b.x1) - box.z), abs(Double(b.y2 - b.y1) - box.w)]
+                    if far.contains(where: { $0 > 1.5 }) { misplaced += 1 }
+                }
             }
         }
         XCTAssertEqual(mismatches, 0, "\(name)/\(split): masks whose pixel count differs from `area`")
+        XCTAssertEqual(misplaced, 0, "\(name)/\(split): masks whose tight box differs from `bbox`")
         // Images decode at the size the JSON states (a few, to keep the test short).
         for index in stride(from: 0, to: dataset.count, by: max(1, dataset.count / 4)) {
             let sample = try dataset.sample(at: index)
