@@ -25,44 +25,6 @@ static long column_runs(const dk_im2col *g, long j0, long ncols, column_run *run
     return count;
 }
 
-// dst[(k − k0)·ldd + c] = cols[k][j0 + c] for k in [k0, k0 + krows), c in [0, ncols); zero for c in [ncols, width).
-AVX512 static void im2col_rows(const dk_im2col *g, long k0, long krows, long j0, long ncols, long width, float *dst, long ldd,
-                               column_run *runs) {
-    const long taps = g->kernel_height * g->kernel_width, plane = g->height * g->width;
-    const long runCount = column_runs(g, j0, ncols, runs);
-    for (long r = 0; r < krows; r++) {
-        const long k = k0 + r, channel = k / taps, tap = k % taps;
-        const long ki = tap / g->kernel_width, kj = tap % g->kernel_width;
-        float *out = dst + r * ldd;
-        for (long s = 0; s < runCount; s++) {
-            const column_run run = runs[s];
-            float *o = out + run.offset;
-            const long ih = run.row * g->stride - g->padding + ki * g->dilation;
-            if (ih < 0 || ih >= g->height) {
-                for (long t = 0; t < run.count; t += 16) _mm512_mask_storeu_ps(o + t, tail_mask(run.count - t), _mm512_setzero_ps());
-                continue;
-            }
-            const float *source = g->input + run.image * g->image_stride + channel * plane + ih * g->width;
-            const long iw0 = run.column * g->stride - g->padding + kj * g->dilation;
-            if (g->stride == 1) {
-                // Valid taps: 0 ≤ iw0 + t < width. Masked-off lanes are neither read nor faulted.
-                const long lo = iw0 < 0 ? -iw0 : 0, hi = g->width - iw0 < run.count ? g->width - iw0 : run.count;
-                for (long t = 0; t < run.count; t += 16) {
-                    __mmask16 lanes = tail_mask(run.count - t);
-                    __mmask16 valid = lanes & (__mmask16)(~tail_mask(lo - t)) & tail_mask(hi - t);
-                    _mm512_mask_storeu_ps(o + t, lanes, _mm512_maskz_loadu_ps(valid, source + iw0 + t));
-                }
-            } else {
-                for (long t = 0; t < run.count; t++) {
-                    const long iw = iw0 + t * g->stride;
-                    o[t] = iw >= 0 && iw < g->width ? source[iw] : 0.f;
-                }
-            }
-        }
-        for (long c = ncols; c < width; c++) out[c] = 0.f;
-    }
-}
-
 typedef struct { const dk_im2col *geometry; long column0, row0; } im2col_operand;
 
 static __thread column_run *run_buffer;
@@ -73,50 +35,70 @@ static column_run *runs_for_thread(void) {
     return run_buffer;
 }
 
-// Forward: op(B) = cols, k = channel·tap, j = image·position (offset by column0).
-AVX512 static void pack_cols(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
-    const im2col_operand *operand = context;
-    column_run *runs = runs_for_thread();
-    for (long j = 0; j < nc; j += nr) {
-        const long cols = nc - j < nr ? nc - j : nr;
-        im2col_rows(operand->geometry, k0, kc, operand->column0 + j0 + j, cols, nr, dst + j * kc, nr, runs);
-    }
-}
+static __thread float *row_buffer;
 
-// Weight gradient: op(B) = colsᵀ, k = position (offset by column0), j = channel·tap (offset by row0).
-AVX512 static void pack_cols_transposed(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
-    const im2col_operand *operand = context;
-    column_run *runs = runs_for_thread();
-    if (!transpose_buffer) {
+static float *row_buffer_for_thread(void) {
+    if (!row_buffer) {
         void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(float) * 64 * (KC + 16)) != 0) abort();
-        transpose_buffer = p;
+        if (posix_memalign(&p, 64, sizeof(float) * (NC + 64)) != 0) abort();
+        row_buffer = p;
     }
-    const long ldt = (kc + 15) / 16 * 16;
-    for (long j = 0; j < nc; j += nr) {
-        const long rows = nc - j < nr ? nc - j : nr;
-        // transpose_buffer[c][p] = cols[row0 + j0 + j + c][column0 + k0 + p], zero rows past `rows` and columns past kc.
-        im2col_rows(operand->geometry, operand->row0 + j0 + j, rows, operand->column0 + k0, kc, ldt, transpose_buffer, ldt, runs);
-        for (long c = rows; c < nr; c++) for (long p = 0; p < ldt; p++) transpose_buffer[c * ldt + p] = 0.f;
-        float *strip = dst + j * kc;
-        long p = 0;
-        for (; p + 16 <= kc; p += 16)
-            for (long c = 0; c < nr; c += 16) dk_transpose16(transpose_buffer + c * ldt + p, ldt, strip + p * nr + c, nr);
-        for (; p < kc; p++) for (long c = 0; c < nr; c++) strip[p * nr + c] = transpose_buffer[c * ldt + p];
-    }
+    return row_buffer;
 }
 
-AVX512 void dk_conv_gemm(const dk_im2col *g, long m, long j0, long ncols, float alpha, const float *weight, long ldw,
-                         float beta, float *c, long ldc) {
+
+// AVX-512: masked lanes are neither read nor faulted.
+#define ISA_TARGET AVX512
+#define ISA_NAME(f) f##_avx512
+#define TRANSPOSE16 dk_transpose16
+#define ZERO_RUN(o, count) \
+    for (long t = 0; t < (count); t += 16) _mm512_mask_storeu_ps((o) + t, tail_mask((count) - t), _mm512_setzero_ps())
+#define COPY_WINDOW(o, src, count, lo, hi)                                                     \
+    for (long t = 0; t < (count); t += 16) {                                                   \
+        __mmask16 lanes = tail_mask((count) - t);                                              \
+        __mmask16 valid = lanes & (__mmask16)(~tail_mask((lo) - t)) & tail_mask((hi) - t);     \
+        _mm512_mask_storeu_ps((o) + t, lanes, _mm512_maskz_loadu_ps(valid, (src) + t));        \
+    }
+#include "im2col_packers.h"
+#undef ISA_TARGET
+#undef ISA_NAME
+#undef TRANSPOSE16
+#undef ZERO_RUN
+#undef COPY_WINDOW
+
+// AVX2: zero head, copied middle, zero tail (plain loops the compiler vectorises).
+#define ROW_BUFFER_PACK
+#define ISA_TARGET AVX2
+#define ISA_NAME(f) f##_avx2
+#define TRANSPOSE16 dk_isa_avx2.transpose16
+#define ZERO_RUN(o, count) \
+    for (long t = 0; t < (count); t++) (o)[t] = 0.f
+#define COPY_WINDOW(o, src, count, lo, hi)                                  \
+    {                                                                       \
+        const long head = (lo) < (count) ? (lo) : (count);                  \
+        const long end = (hi) < head ? head : (hi);                         \
+        for (long t = 0; t < head; t++) (o)[t] = 0.f;                       \
+        for (long t = head; t < end; t++) (o)[t] = (src)[t];                \
+        for (long t = end; t < (count); t++) (o)[t] = 0.f;                  \
+    }
+#include "im2col_packers.h"
+
+void dk_conv_gemm(const dk_im2col *g, long m, long j0, long ncols, float alpha, const float *weight, long ldw,
+                  float beta, float *c, long ldc) {
+    const dk_isa *isa = dk_active_isa();
+    if (!isa) abort();
     im2col_operand operand = {g, j0, 0};
-    dk_gemm_driver(0, m, ncols, g->channels * g->kernel_height * g->kernel_width, alpha, weight, ldw,
-                   pack_cols, &operand, beta, c, ldc);
+    dk_gemm_driver(isa, 0, m, ncols, g->channels * g->kernel_height * g->kernel_width, alpha, weight, ldw,
+                   isa->level == 2 ? pack_cols_avx512 : pack_cols_avx2, &operand, beta, c, ldc);
 }
 
-AVX512 void dk_conv_weight_gemm(const dk_im2col *g, long m, long q0, long npositions, long r0, long nrows, float alpha,
-                                const float *dy, long lddy, float beta, float *c, long ldc) {
+void dk_conv_weight_gemm(const dk_im2col *g, long m, long q0, long npositions, long r0, long nrows, float alpha,
+                         const float *dy, long lddy, float beta, float *c, long ldc) {
+    const dk_isa *isa = dk_active_isa();
+    if (!isa) abort();
     im2col_operand operand = {g, q0, r0};
-    dk_gemm_driver(0, m, nrows, npositions, alpha, dy, lddy, pack_cols_transposed, &operand, beta, c, ldc);
+    dk_gemm_driver(isa, 0, m, nrows, npositions, alpha, dy, lddy,
+                   isa->level == 2 ? pack_cols_transposed_avx512 : pack_cols_transposed_avx2, &operand, beta, c, ldc);
 }
 
 #else

@@ -1,6 +1,7 @@
-// AVX-512 SGEMM in the BLIS layout: op(B) is packed in k×NR column strips (L2/L3), op(A) in
+// SGEMM in the BLIS layout: op(B) is packed in k×NR column strips (L2/L3), op(A) in
 // MR×k row strips (L1/L2), and a register-blocked micro-kernel accumulates an MR×NR tile over a
-// k block. Two micro-kernels: 6×64 (24 accumulators; best on wide products, conv forward and
+// k block. This file holds the driver, the choice of instruction set and the AVX-512 pieces
+// (sgemm_avx2.c the AVX2+FMA ones, for CPUs without AVX-512). Two AVX-512 micro-kernels: 6×64 (24 accumulators; best on wide products, conv forward and
 // backward) and 14×32 (28 accumulators; products at most 32 columns wide, e.g. the decoder's
 // per-proposal 49×128·128×32). In L1 both run at ~96 % of the FMA peak on Zen 5 (measured with a
 // kernel-only loop); packing and cache misses account for the rest.
@@ -11,13 +12,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-
-int dk_has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-}
-
-int dk_sgemm_tile_rows(long n) { return n <= 32 ? 14 : 6; }
 
 // Pack buffers, one pair per thread, allocated on first use and kept (threads are pool threads).
 static __thread float *pack_a_buffer, *pack_b_buffer;
@@ -65,7 +59,7 @@ AVX512 void dk_transpose16(const float *src, long lds, float *dst, long ldd) {
 // op(A) rows [0, mc) × k block [0, kc) → strips of mr rows: strip s, step p holds mr consecutive rows.
 // Untransposed A (k contiguous, e.g. dY in the weight gradient) goes through 16×16 register
 // transposes with the unused rows zero: ~4× faster than element copies into the strided strip.
-AVX512 static void pack_a(long mc, long kc, const float *a, long lda, int trans, int mr, float *dst) {
+AVX512 static void pack_a_avx512(long mc, long kc, const float *a, long lda, int trans, int mr, float *dst) {
     for (long i = 0; i < mc; i += mr) {
         long rows = mc - i < mr ? mc - i : mr;
         if (!trans) {
@@ -94,11 +88,9 @@ AVX512 static void pack_a(long mc, long kc, const float *a, long lda, int trans,
     }
 }
 
-typedef struct { const float *b; long ldb; int trans; } matrix_operand;
-
 // op(B) k block [k0, k0 + kc) × columns [j0, j0 + nc) → strips of nr columns: strip s, step p holds nr columns.
-AVX512 static void pack_b_matrix(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
-    const matrix_operand *operand = context;
+AVX512 static void pack_b_matrix_avx512(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
+    const dk_matrix_operand *operand = context;
     const long ldb = operand->ldb;
     const int trans = operand->trans;
     const float *b = trans ? operand->b + j0 * ldb + k0 : operand->b + k0 * ldb + j0;
@@ -205,33 +197,54 @@ AVX512 static void kernel_14x32(long kc, const float *restrict ap, const float *
     NARROW_STORE(7) NARROW_STORE(8) NARROW_STORE(9) NARROW_STORE(10) NARROW_STORE(11) NARROW_STORE(12) NARROW_STORE(13)
 }
 
-typedef void (*micro_kernel)(long, const float *restrict, const float *restrict, float *, long, long, long, float, float, int);
+const dk_isa dk_isa_avx512 = {
+    .level = 2,
+    .b_strip_outer = 0,
+    .narrow_columns = 32,
+    .nc = NC,
+    .wide = {.mr = 6, .nr = 64, .mc = MC_WIDE, .kernel = kernel_6x64},
+    .narrow = {.mr = 14, .nr = 32, .mc = MC_NARROW, .kernel = kernel_14x32},
+    .pack_a = pack_a_avx512,
+    .pack_b_matrix = pack_b_matrix_avx512,
+    .transpose16 = dk_transpose16,
+};
 
-AVX512 void dk_gemm_driver(int transA, long m, long n, long k, float alpha, const float *a, long lda,
-                           dk_pack_b pack_b, const void *context, float beta, float *c, long ldc) {
+// Loops only: the instruction-set work happens in the kernel and packers it is handed.
+void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float alpha, const float *a, long lda,
+                    dk_pack_b pack_b, const void *context, float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
-    const int narrow = n <= 32;
-    const int mr = narrow ? 14 : 6, nr = narrow ? 32 : 64, mcMax = narrow ? MC_NARROW : MC_WIDE;
-    const micro_kernel kernel = narrow ? kernel_14x32 : kernel_6x64;
+    const dk_tile tile = n <= isa->narrow_columns ? isa->narrow : isa->wide;
+    const int mr = tile.mr, nr = tile.nr;
     if (!pack_a_buffer) {
-        pack_a_buffer = aligned_floats((long)(MC_NARROW + 14) * KC);
+        pack_a_buffer = aligned_floats((long)(MC_NARROW + 16) * KC);
         pack_b_buffer = aligned_floats((long)(NC + 64) * KC);
     }
-    for (long jc = 0; jc < n; jc += NC) {
-        long nc = n - jc < NC ? n - jc : NC;
+    for (long jc = 0; jc < n; jc += isa->nc) {
+        long nc = n - jc < isa->nc ? n - jc : isa->nc;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             pack_b(context, pc, kc, jc, nc, nr, pack_b_buffer);
-            for (long ic = 0; ic < m; ic += mcMax) {
-                long mc = m - ic < mcMax ? m - ic : mcMax;
+            for (long ic = 0; ic < m; ic += tile.mc) {
+                long mc = m - ic < tile.mc ? m - ic : tile.mc;
                 const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
-                pack_a(mc, kc, aBlock, lda, transA, mr, pack_a_buffer);
-                for (long ir = 0; ir < mc; ir += mr) {
-                    long rows = mc - ir < mr ? mc - ir : mr;
+                isa->pack_a(mc, kc, aBlock, lda, transA, mr, pack_a_buffer);
+                if (isa->b_strip_outer) {
                     for (long jr = 0; jr < nc; jr += nr) {
                         long cols = nc - jr < nr ? nc - jr : nr;
-                        kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                               rows, cols, alpha, beta, pc == 0);
+                        for (long ir = 0; ir < mc; ir += mr) {
+                            long rows = mc - ir < mr ? mc - ir : mr;
+                            tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
+                                        ldc, rows, cols, alpha, beta, pc == 0);
+                        }
+                    }
+                } else {
+                    for (long ir = 0; ir < mc; ir += mr) {
+                        long rows = mc - ir < mr ? mc - ir : mr;
+                        for (long jr = 0; jr < nc; jr += nr) {
+                            long cols = nc - jr < nr ? nc - jr : nr;
+                            tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
+                                        ldc, rows, cols, alpha, beta, pc == 0);
+                        }
                     }
                 }
             }
@@ -239,15 +252,60 @@ AVX512 void dk_gemm_driver(int transA, long m, long n, long k, float alpha, cons
     }
 }
 
-AVX512 void dk_sgemm(int transA, int transB, long m, long n, long k, float alpha,
-                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-    matrix_operand operand = {b, ldb, transB};
-    dk_gemm_driver(transA, m, n, k, alpha, a, lda, pack_b_matrix, &operand, beta, c, ldc);
+// The CPU's best instruction set, found once; dk_select_isa may lower it (tests, comparisons).
+static int best_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    return 0;
+}
+
+static int active_level = -1;
+
+int dk_available_isa(void) { return best_level(); }
+
+int dk_native_isa(void) {
+    if (active_level < 0) active_level = best_level();
+    return active_level;
+}
+
+int dk_select_isa(int level) {
+    if (level < 0 || level > best_level()) return 0;
+    active_level = level;
+    return 1;
+}
+
+const dk_isa *dk_active_isa(void) {
+    switch (dk_native_isa()) {
+    case 2: return &dk_isa_avx512;
+    case 1: return &dk_isa_avx2;
+    default: return NULL;
+    }
+}
+
+static const dk_tile *tile_for(long n) {
+    const dk_isa *isa = dk_active_isa();
+    if (!isa) return NULL;
+    return n <= isa->narrow_columns ? &isa->narrow : &isa->wide;
+}
+
+int dk_sgemm_tile_rows(long n) { const dk_tile *t = tile_for(n); return t ? t->mr : 1; }
+int dk_sgemm_tile_columns(long n) { const dk_tile *t = tile_for(n); return t ? t->nr : 1; }
+
+void dk_sgemm(int transA, int transB, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    const dk_isa *isa = dk_active_isa();
+    if (!isa) abort();
+    dk_matrix_operand operand = {b, ldb, transB};
+    dk_gemm_driver(isa, transA, m, n, k, alpha, a, lda, isa->pack_b_matrix, &operand, beta, c, ldc);
 }
 
 #else
-int dk_has_avx512(void) { return 0; }
+int dk_available_isa(void) { return 0; }
+int dk_native_isa(void) { return 0; }
+int dk_select_isa(int level) { return level == 0; }
 int dk_sgemm_tile_rows(long n) { (void)n; return 1; }
+int dk_sgemm_tile_columns(long n) { (void)n; return 1; }
 void dk_sgemm(int transA, int transB, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
     (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb;

@@ -27,7 +27,7 @@ struct BenchModelCommand: ParsableCommand {
         let model = try DiffusionInstModel(configuration: configuration)
         let parameters = model.namedParameters().map(\.1)
         print("DiffusionInst-\(paper ? "paper" : "Tiny"): \(parameters.reduce(0) { $0 + $1.value.count }) parameters; "
-              + "BLAS threads \(BLAS.threads), pool threads \(Parallel.threadCount); \(BLAS.configuration)")
+              + "BLAS threads \(BLAS.threads), pool threads \(Parallel.threadCount); GEMM \(GEMM.summary); \(BLAS.configuration)")
         let optimizer = AdamW(parameters: parameters, learningRate: 2.5e-5, weightDecay: 1e-4)
         let trainBatch = BenchmarkScenes.batch(count: batch, size: size, seed: 1)
         var report: [String: [String: Double]] = [:]

@@ -26,7 +26,7 @@ struct BenchOpsCommand: ParsableCommand {
     struct Result: Codable { let name: String; let medianMilliseconds: Double; let minimumMilliseconds: Double; let cpuMilliseconds: Double; let gflops: Double; let repeats: Int }
 
     func run() throws {
-        print("BLAS: \(BLAS.configuration), BLAS threads \(BLAS.threads), own threads \(Parallel.threadCount), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
+        print("GEMM: \(GEMM.summary); BLAS: \(BLAS.configuration), BLAS threads \(BLAS.threads), own threads \(Parallel.threadCount), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
         var results: [Result] = []
         func bench(_ name: String, flops: Double, _ body: () -> Void) {
             if let only, !only.split(separator: ",").contains(where: { name.hasPrefix($0) }) { return }

@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Hidden width.") var width: Int = 64
 
     func run() throws {
-        print("BLAS: \(BLAS.configuration), our threads: \(Parallel.threadCount)")
+        print("GEMM: \(GEMM.summary); BLAS: \(BLAS.configuration), our threads: \(Parallel.threadCount)")
         var rng = RandomGenerator(seed: seed)
         // Toy task: y = sin(3·x₁)·x₂ + 0.5·x₃² on 1024 points in [−1, 1]³.
         let n = 1024

@@ -11,6 +11,8 @@ public struct RunManifest: Codable, Equatable {
     public var gitDirty: Bool
     public var swiftVersion: String
     public var blasConfiguration: String
+    /// Which matrix-product kernel ran ("native AVX-512", "native AVX2+FMA", "OpenBLAS"); absent in older runs.
+    public var gemm: String? = nil
     public var blasThreads: Int
     public var workerThreads: Int
     public var cpuModel: String
@@ -36,6 +38,7 @@ public struct RunManifest: Codable, Equatable {
             gitDirty: !(porcelain ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
             swiftVersion: swift,
             blasConfiguration: BLAS.configuration,
+            gemm: GEMM.summary,
             blasThreads: BLAS.threads,
             workerThreads: Parallel.threadCount,
             cpuModel: cpuModelName(),

@@ -1,7 +1,8 @@
-// The one entry point for single-precision matrix products. On CPUs with AVX-512 it runs the
-// engine's own kernel (CKernels/sgemm.c) split over our worker pool; elsewhere, or with
-// DIFFINST_GEMM=openblas, it calls OpenBLAS. Measured on this machine kind (Zen 5, 2 cores):
-// OpenBLAS 0.3.21 reaches ~100-120 GFLOP/s per core with its Haswell kernels, ours 130-230.
+// The one entry point for single-precision matrix products. On CPUs with AVX-512 or AVX2+FMA it
+// runs the engine's own kernel (CKernels/sgemm.c, sgemm_avx2.c) split over our worker pool;
+// elsewhere, or with DIFFINST_GEMM=openblas, it calls OpenBLAS (DIFFINST_GEMM=avx2 forces the AVX2
+// kernel on an AVX-512 CPU). Measured on Zen 5 (2 cores): OpenBLAS 0.3.21 reaches ~100-120
+// GFLOP/s per core with its Haswell kernels, ours 130-230 with AVX-512.
 import CBLAS
 import CKernels
 import Foundation
@@ -10,12 +11,34 @@ public enum GEMMBackend: String, Sendable {
     case native, openBLAS = "openblas"
 }
 
+/// The instruction set of the native kernel.
+public enum NativeISA: Int32, Sendable, CaseIterable {
+    case none = 0, avx2 = 1, avx512 = 2
+    public var name: String { self == .avx512 ? "AVX-512" : self == .avx2 ? "AVX2+FMA" : "none" }
+}
+
 public enum GEMM {
-    /// The backend every product uses (fixed at start-up).
+    /// The backend every product uses (fixed at start-up; tests switch it).
     nonisolated(unsafe) public static var backend: GEMMBackend = {
-        if ProcessInfo.processInfo.environment["DIFFINST_GEMM"]?.lowercased() == "openblas" { return .openBLAS }
-        return dk_has_avx512() != 0 ? .native : .openBLAS
+        switch ProcessInfo.processInfo.environment["DIFFINST_GEMM"]?.lowercased() {
+        case "openblas": return .openBLAS
+        case "avx2": _ = dk_select_isa(NativeISA.avx2.rawValue)
+        default: break
+        }
+        return dk_native_isa() > 0 ? .native : .openBLAS
     }()
+
+    /// The best instruction set this CPU runs the native kernel with.
+    public static var availableISA: NativeISA { NativeISA(rawValue: dk_available_isa()) ?? .none }
+
+    /// The instruction set the native kernel uses; setting it to one the CPU lacks is a programming error.
+    public static var nativeISA: NativeISA {
+        get { NativeISA(rawValue: dk_native_isa()) ?? .none }
+        set { precondition(dk_select_isa(newValue.rawValue) != 0, "this CPU cannot run \(newValue.name)") }
+    }
+
+    /// "native AVX-512", "native AVX2+FMA" or "OpenBLAS", for logs and benchmark headers.
+    public static var summary: String { backend == .native ? "native \(nativeISA.name)" : "OpenBLAS" }
 
     /// Products smaller than this many multiply-adds run on the calling thread: handing work to the
     /// pool costs ~5-10 µs, a 2M-MAC product takes ~10 µs on one core.
@@ -36,7 +59,7 @@ public enum GEMM {
         }
         // Split the dimension whose duplicated packing costs less: cutting N makes every worker pack
         // all of op(A) (m·k), cutting M makes every worker pack all of op(B) (k·n). Cuts fall on tile edges.
-        let tileRows = Int(dk_sgemm_tile_rows(n)), tileColumns = n <= 32 ? 32 : 64
+        let tileRows = Int(dk_sgemm_tile_rows(n)), tileColumns = Int(dk_sgemm_tile_columns(n))
         let columnTiles = (n + tileColumns - 1) / tileColumns, rowTiles = (m + tileRows - 1) / tileRows
         let splitColumns = columnTiles >= 2 * workers && (m <= n || rowTiles < 2 * workers)
         let tiles = splitColumns ? columnTiles : rowTiles

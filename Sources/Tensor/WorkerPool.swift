@@ -84,9 +84,17 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_unlock(&mutex)
             }
             seen = generation.load(ordering: .acquiring)
-            if let job { work(job) }
+            runJob()
             unfinishedHelpers.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Out of line so that this thread's reference to the job is dropped before it reports done:
+    /// `run` leaves `withoutActuallyEscaping` as soon as the count reaches zero, and a helper
+    /// still holding the closure there is a crash (caught in debug builds).
+    @inline(never)
+    private func runJob() {
+        if let job { work(job) }
     }
 }
 

@@ -5,7 +5,7 @@ import TestSupport
 /// The raw GEMM entry point against a Float64 triple loop: every transpose pair, padded leading
 /// dimensions, alpha/beta (beta = 0 must ignore NaN in C), sizes around the 6×64 / 14×32 tiles and the
 /// 256-deep k blocks, products large enough to be split over the pool by rows and by columns, and
-/// both backends (our kernel where the CPU has AVX-512, OpenBLAS always).
+/// every backend (our kernel with each instruction set the CPU runs, AVX-512 and/or AVX2+FMA; OpenBLAS always).
 final class GEMMTests: XCTestCase {
     struct Case { let m, n, k: Int; let ta, tb: Bool; let alpha, beta: Float }
 
@@ -24,17 +24,18 @@ final class GEMMTests: XCTestCase {
     ]
 
     func testEveryBackendAgainstFloat64Reference() {
-        var backends: [GEMMBackend] = [.openBLAS]
-        if GEMM.backend == .native { backends.append(.native) }
-        let saved = GEMM.backend
-        defer { GEMM.backend = saved }
-        for backend in backends {
-            GEMM.backend = backend
-            for (index, c) in Self.cases.enumerated() { check(c, seed: UInt64(index), backend: backend) }
+        for (index, c) in Self.cases.enumerated() { check(c, seed: UInt64(index), backend: "OpenBLAS", using: .openBLAS) }
+        for isa in nativeISAsOfThisCPU {
+            withNativeISA(isa) {
+                for (index, c) in Self.cases.enumerated() { check(c, seed: UInt64(index), backend: isa.name, using: .native) }
+            }
         }
     }
 
-    func check(_ c: Case, seed: UInt64, backend: GEMMBackend) {
+    func check(_ c: Case, seed: UInt64, backend: String, using selected: GEMMBackend) {
+        let saved = GEMM.backend
+        GEMM.backend = selected
+        defer { GEMM.backend = saved }
         // Stored shapes with 3 spare columns per row, so leading dimensions differ from the widths.
         let (aRows, aCols) = c.ta ? (c.k, c.m) : (c.m, c.k)
         let (bRows, bCols) = c.tb ? (c.n, c.k) : (c.k, c.n)

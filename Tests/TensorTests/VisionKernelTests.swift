@@ -178,9 +178,10 @@ final class VisionConvolutionBlockingTests: XCTestCase {
 final class VisionImplicitConvolutionTests: XCTestCase {
     /// Maps of ≥ 256 positions (written straight into the NCHW output, batch 1 split by columns),
     /// products large enough for the pool, stride 2, dilation and groups: the native implicit-GEMM
-    /// path against the naive forward and against the explicit im2col + OpenBLAS path for gradients.
+    /// path, with every instruction set the CPU runs, against the naive forward and against the
+    /// explicit im2col + OpenBLAS path for gradients.
     func testImplicitGEMMMatchesExplicitColumns() throws {
-        try XCTSkipUnless(GEMM.backend == .native, "no AVX-512: the implicit path is not used")
+        try XCTSkipIf(nativeISAsOfThisCPU.isEmpty, "no AVX2+FMA: the implicit path is not used")
         let cases = [
             VisionKernelTests.ConvCase(input: [2, 3, 20, 17], weight: [5, 3, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
             VisionKernelTests.ConvCase(input: [1, 16, 40, 40], weight: [32, 16, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
@@ -191,23 +192,37 @@ final class VisionImplicitConvolutionTests: XCTestCase {
             VisionKernelTests.ConvCase(input: [2, 16, 6, 6], weight: [256, 16, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
             VisionKernelTests.ConvCase(input: [2, 3, 64, 64], weight: [16, 3, 7, 7], stride: 2, padding: 3, dilation: 1, groups: 1),
         ]
-        var random = TestRandom(seed: 11)
-        let saved = GEMM.backend
-        defer { GEMM.backend = saved }
-        for c in cases {
-            let label = "conv \(c.input) ⊛ \(c.weight) s\(c.stride) p\(c.padding) d\(c.dilation) g\(c.groups)"
-            let x = random.tensor(c.input), w = random.tensor(c.weight)
-            GEMM.backend = .native
-            let y = conv2d(x, weight: w, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-            let naive = VisionReference.conv2d(x, weight: w, bias: nil, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-            assertClose(y, naive, atol: 1e-4, rtol: 1e-4, label)
-            let upstream = random.tensor(y.shape)
-            let native = conv2dBackward(upstream, input: x, weight: w, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-            GEMM.backend = .openBLAS
-            let explicit = conv2dBackward(upstream, input: x, weight: w, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-            assertClose(native.input!, explicit.input!, atol: 1e-4, rtol: 1e-4, "\(label) dx")
-            assertClose(native.weight!, explicit.weight!, atol: 1e-3, rtol: 1e-4, "\(label) dw")
-            assertClose(native.bias!, explicit.bias!, atol: 1e-3, rtol: 1e-4, "\(label) db")
+        for isa in nativeISAsOfThisCPU {
+            var random = TestRandom(seed: 11)
+            for c in cases {
+                let label = "\(isa.name) conv \(c.input) ⊛ \(c.weight) s\(c.stride) p\(c.padding) d\(c.dilation) g\(c.groups)"
+                let x = random.tensor(c.input), w = random.tensor(c.weight)
+                let (y, upstream, native) = withNativeISA(isa) { () -> (Tensor, Tensor, (input: Tensor?, weight: Tensor?, bias: Tensor?)) in
+                    let y = conv2d(x, weight: w, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+                    let upstream = random.tensor(y.shape)
+                    return (y, upstream, conv2dBackward(upstream, input: x, weight: w, stride: c.stride, padding: c.padding,
+                                                        dilation: c.dilation, groups: c.groups))
+                }
+                let naive = VisionReference.conv2d(x, weight: w, bias: nil, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+                assertClose(y, naive, atol: 1e-4, rtol: 1e-4, label)
+                // conv2d takes the implicit forward only with AVX-512; call it directly for every instruction set.
+                let geometry = ConvolutionGeometry(input: c.input, weight: c.weight, stride: c.stride, padding: c.padding,
+                                                   dilation: c.dilation, groups: c.groups)
+                var implicit = Tensor(shape: y.shape)
+                withNativeISA(isa) {
+                    x.withUnsafePointer { px in w.withUnsafePointer { pw in implicit.withUnsafeMutablePointer { out in
+                        implicitConvolutionForward(geometry, px, pw, out)
+                    } } }
+                }
+                assertClose(implicit, naive, atol: 1e-4, rtol: 1e-4, "\(label) implicit forward")
+                let saved = GEMM.backend
+                GEMM.backend = .openBLAS
+                let explicit = conv2dBackward(upstream, input: x, weight: w, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+                GEMM.backend = saved
+                assertClose(native.input!, explicit.input!, atol: 1e-4, rtol: 1e-4, "\(label) dx")
+                assertClose(native.weight!, explicit.weight!, atol: 1e-3, rtol: 1e-4, "\(label) dw")
+                assertClose(native.bias!, explicit.bias!, atol: 1e-3, rtol: 1e-4, "\(label) db")
+            }
         }
     }
 }

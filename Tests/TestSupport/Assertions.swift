@@ -16,3 +16,17 @@ public func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Floa
     XCTAssertEqual(a.shape, b.shape, "shape mismatch \(message)", file: file, line: line)
     assertClose(a.scalars, b.scalars, atol: atol, rtol: rtol, message, file: file, line: line)
 }
+
+/// Runs `body` with the native GEMM kernel on `isa` (and the native backend), restoring both after.
+public func withNativeISA<T>(_ isa: NativeISA, _ body: () throws -> T) rethrows -> T {
+    let savedBackend = GEMM.backend, savedISA = GEMM.nativeISA
+    GEMM.nativeISA = isa
+    GEMM.backend = .native
+    defer { GEMM.nativeISA = savedISA; GEMM.backend = savedBackend }
+    return try body()
+}
+
+/// The instruction sets this CPU can run the native kernel with (empty without AVX2+FMA).
+public var nativeISAsOfThisCPU: [NativeISA] {
+    NativeISA.allCases.filter { $0 != .none && $0.rawValue <= GEMM.availableISA.rawValue }
+}

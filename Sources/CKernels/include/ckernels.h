@@ -1,19 +1,28 @@
-// The engine's own compute kernels in C: an AVX-512 single-precision GEMM (packing + register-blocked
-// micro-kernels). Swift decides threading; each call here runs on the calling thread only.
+// The engine's own compute kernels in C: a single-precision GEMM (packing + register-blocked
+// micro-kernels, for AVX-512 or AVX2+FMA) and implicit-GEMM convolution on it. Swift decides
+// threading; each call here runs on the calling thread only.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include "cpu_relax.h"
 
-/// 1 when the CPU runs AVX-512F code (the kernels below may be called), else 0.
-int dk_has_avx512(void);
+/// The best instruction set this CPU runs the kernels with: 2 AVX-512F, 1 AVX2+FMA, 0 none.
+int dk_available_isa(void);
 
-/// Rows per micro-tile for a product n columns wide: callers splitting M across threads cut at
-/// multiples of this so that no tile is padded twice.
+/// The instruction set the kernels below use (default: dk_available_isa()); 0 means they must not be called.
+int dk_native_isa(void);
+
+/// Makes the kernels use `level` (≤ dk_available_isa(), e.g. AVX2 on an AVX-512 CPU to test or compare
+/// both); returns 0 and changes nothing when the CPU cannot run it. Not to be called while kernels run.
+int dk_select_isa(int level);
+
+/// Rows / columns per micro-tile for a product n columns wide: callers splitting M or N across
+/// threads cut at multiples of these so that no tile is padded twice.
 int dk_sgemm_tile_rows(long n);
+int dk_sgemm_tile_columns(long n);
 
 /// Row-major C = alpha·op(A)·op(B) + beta·C, op(A) m×k, op(B) k×n, on the calling thread.
 /// op(A)[i][p] = transA ? a[p·lda + i] : a[i·lda + p]; op(B)[p][j] = transB ? b[j·ldb + p] : b[p·ldb + j].
-/// beta = 0 never reads C (it may hold NaN). Needs dk_has_avx512().
+/// beta = 0 never reads C (it may hold NaN). Needs dk_native_isa() > 0.
 void dk_sgemm(int transA, int transB, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 

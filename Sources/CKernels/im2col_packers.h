@@ -1,0 +1,95 @@
+// Internal to CKernels, included by im2col.c once per instruction set: the implicit-GEMM packers.
+// The includer defines ROW_BUFFER_PACK (optional: see pack_cols), ISA_TARGET (function attribute), ISA_NAME(f) (suffixed name), TRANSPOSE16
+// (16×16 block transpose), ZERO_RUN(o, count) and COPY_WINDOW(o, src, count, lo, hi): o[t] = src[t]
+// for lo ≤ t < hi, else 0, for t in [0, count), never reading src outside [lo, hi).
+
+// dst[(k − k0)·ldd + c] = cols[k][j0 + c] for k in [k0, k0 + krows), c in [0, ncols); zero for c in [ncols, width).
+// The same with the column runs of [j0, j0 + ncols) already computed.
+ISA_TARGET static void ISA_NAME(im2col_rows_of_runs)(const dk_im2col *g, long k0, long krows, const column_run *runs, long runCount,
+                                                     long ncols, long width, float *dst, long ldd) {
+    const long taps = g->kernel_height * g->kernel_width, plane = g->height * g->width;
+    for (long r = 0; r < krows; r++) {
+        const long k = k0 + r, channel = k / taps, tap = k % taps;
+        const long ki = tap / g->kernel_width, kj = tap % g->kernel_width;
+        float *out = dst + r * ldd;
+        for (long s = 0; s < runCount; s++) {
+            const column_run run = runs[s];
+            float *o = out + run.offset;
+            const long ih = run.row * g->stride - g->padding + ki * g->dilation;
+            if (ih < 0 || ih >= g->height) {
+                ZERO_RUN(o, run.count);
+                continue;
+            }
+            const float *source = g->input + run.image * g->image_stride + channel * plane + ih * g->width;
+            const long iw0 = run.column * g->stride - g->padding + kj * g->dilation;
+            if (g->stride == 1) {
+                // Valid taps: 0 ≤ iw0 + t < width; the others are zero and never read.
+                const long lo = iw0 < 0 ? -iw0 : 0, hi = g->width - iw0 < run.count ? g->width - iw0 : run.count;
+                COPY_WINDOW(o, source + iw0, run.count, lo, hi);
+            } else {
+                for (long t = 0; t < run.count; t++) {
+                    const long iw = iw0 + t * g->stride;
+                    o[t] = iw >= 0 && iw < g->width ? source[iw] : 0.f;
+                }
+            }
+        }
+        for (long c = ncols; c < width; c++) out[c] = 0.f;
+    }
+}
+
+ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long krows, long j0, long ncols, long width, float *dst,
+                                              long ldd, column_run *runs) {
+    ISA_NAME(im2col_rows_of_runs)(g, k0, krows, runs, column_runs(g, j0, ncols, runs), ncols, width, dst, ldd);
+}
+
+// Forward: op(B) = cols, k = channel·tap, j = image·position (offset by column0).
+#ifdef ROW_BUFFER_PACK
+// Narrow strips (AVX2: 16 columns) packed one at a time would read kc rows of the input in short
+// pieces; instead each row of cols is built once across the whole block in an L1 buffer, then
+// split into the strips.
+ISA_TARGET static void ISA_NAME(pack_cols)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
+    const im2col_operand *operand = context;
+    column_run *runs = runs_for_thread();
+    float *row = row_buffer_for_thread();
+    const long padded = (nc + nr - 1) / nr * nr;
+    const long runCount = column_runs(operand->geometry, operand->column0 + j0, nc, runs);
+    for (long p = 0; p < kc; p++) {
+        ISA_NAME(im2col_rows_of_runs)(operand->geometry, k0 + p, 1, runs, runCount, nc, padded, row, padded);
+        float *out = dst + p * nr;
+        for (long j = 0; j < padded; j += nr, out += kc * nr)
+            for (int v = 0; v < nr; v++) out[v] = row[j + v];
+    }
+}
+#else
+ISA_TARGET static void ISA_NAME(pack_cols)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
+    const im2col_operand *operand = context;
+    column_run *runs = runs_for_thread();
+    for (long j = 0; j < nc; j += nr) {
+        const long cols = nc - j < nr ? nc - j : nr;
+        ISA_NAME(im2col_rows)(operand->geometry, k0, kc, operand->column0 + j0 + j, cols, nr, dst + j * kc, nr, runs);
+    }
+}
+#endif
+
+// Weight gradient: op(B) = colsᵀ, k = position (offset by column0), j = channel·tap (offset by row0).
+ISA_TARGET static void ISA_NAME(pack_cols_transposed)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
+    const im2col_operand *operand = context;
+    column_run *runs = runs_for_thread();
+    if (!transpose_buffer) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(float) * 64 * (KC + 16)) != 0) abort();
+        transpose_buffer = p;
+    }
+    const long ldt = (kc + 15) / 16 * 16;
+    for (long j = 0; j < nc; j += nr) {
+        const long rows = nc - j < nr ? nc - j : nr;
+        // transpose_buffer[c][p] = cols[row0 + j0 + j + c][column0 + k0 + p], zero rows past `rows` and columns past kc.
+        ISA_NAME(im2col_rows)(operand->geometry, operand->row0 + j0 + j, rows, operand->column0 + k0, kc, ldt, transpose_buffer, ldt, runs);
+        for (long c = rows; c < nr; c++) for (long p = 0; p < ldt; p++) transpose_buffer[c * ldt + p] = 0.f;
+        float *strip = dst + j * kc;
+        long p = 0;
+        for (; p + 16 <= kc; p += 16)
+            for (long c = 0; c < nr; c += 16) TRANSPOSE16(transpose_buffer + c * ldt + p, ldt, strip + p * nr + c, nr);
+        for (; p < kc; p++) for (long c = 0; c < nr; c++) strip[p * nr + c] = transpose_buffer[c * ldt + p];
+    }
+}
