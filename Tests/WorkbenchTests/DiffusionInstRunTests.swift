@@ -79,6 +79,19 @@ final class DiffusionInstRunTests: XCTestCase {
             XCTAssertNotNil(a.evaluation[name], name)
             XCTAssertEqual(a.evaluation[name], b.evaluation[name], name)
         }
+        // Two classes (circle, ellipse): one AP per category, and COCO's AP is their mean over the
+        // categories with ground truth (−1 = none in the split).
+        for kind in ["segm", "bbox"] {
+            let perCategory = ["circle", "ellipse"].map { a.evaluation["\(kind).AP.cat.\($0)"] }
+            XCTAssertTrue(perCategory.allSatisfy { $0 != nil }, "\(kind): per-category AP missing: \(a.evaluation.keys.sorted())")
+            for series in perCategory.compactMap({ $0 }) { XCTAssertTrue(series.allSatisfy { $0 == -1 || (0...1).contains($0) }, "\(kind) \(series)") }
+            let overall = a.evaluation["\(kind).AP"]!
+            for (row, value) in overall.enumerated() {
+                let present = perCategory.compactMap { $0?[row] }.filter { $0 >= 0 }
+                XCTAssertFalse(present.isEmpty)
+                XCTAssertEqual(present.reduce(0, +) / Double(present.count), value, accuracy: 1e-9, "\(kind) row \(row)")
+            }
+        }
         let finalA = try CheckpointFile.read(from: whole.checkpoints().last!), finalB = try CheckpointFile.read(from: broken.checkpoints().last!)
         XCTAssertEqual(Set(finalA.tensors.keys), Set(finalB.tensors.keys))
         XCTAssertTrue(finalA.tensors.keys.contains { $0.hasPrefix("optimizer.") })
