@@ -57,6 +57,9 @@ void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float
 /// The AVX-512 16×16 transpose (dk_transpose signature).
 void dk_transpose16(const float *src, long lds, float *dst, long ldd);
 
+/// One kc × nr strip of op(B) = Bᵀ (`b` at the strip's first column, i.e. row of B); zero past `cols`.
+void dk_pack_b_transposed_strip(const float *b, long ldb, long kc, long cols, int nr, float *dst, dk_transpose transpose16);
+
 /// op(B) = B or Bᵀ stored row-major with leading dimension ldb (context of the pack_b_matrix packers).
 typedef struct { const float *b; long ldb; int trans; } dk_matrix_operand;
 

@@ -88,6 +88,24 @@ AVX512 static void pack_a_avx512(long mc, long kc, const float *a, long lda, int
     }
 }
 
+// One strip of op(B) = Bᵀ: dst[p·nr + c] = b[c·ldb + p] for c < cols (zero beyond), p < kc; full strips
+// (nr a multiple of 16) go through 16×16 register transposes.
+void dk_pack_b_transposed_strip(const float *b, long ldb, long kc, long cols, int nr, float *dst, dk_transpose transpose16) {
+    if (cols == nr && nr % 16 == 0) {
+        long p = 0;
+        for (; p + 16 <= kc; p += 16)
+            for (int v = 0; v < nr; v += 16) transpose16(b + v * ldb + p, ldb, dst + p * nr + v, nr);
+        for (; p < kc; p++) for (long c = 0; c < nr; c++) dst[p * nr + c] = b[c * ldb + p];
+        return;
+    }
+    long c = 0;
+    for (; c < cols; c++) {
+        const float *src = b + c * ldb;
+        for (long p = 0; p < kc; p++) dst[p * nr + c] = src[p];
+    }
+    for (; c < nr; c++) for (long p = 0; p < kc; p++) dst[p * nr + c] = 0;
+}
+
 // op(B) k block [k0, k0 + kc) × columns [j0, j0 + nc) → strips of nr columns: strip s, step p holds nr columns.
 AVX512 static void pack_b_matrix_avx512(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
     const dk_matrix_operand *operand = context;
@@ -104,18 +122,8 @@ AVX512 static void pack_b_matrix_avx512(const void *context, long k0, long kc, l
                     _mm512_store_ps(dst + p * nr + v, _mm512_maskz_loadu_ps(m, src + v));
                 }
             }
-        } else if (cols == nr) {
-            long p = 0;
-            for (; p + 16 <= kc; p += 16)
-                for (int v = 0; v < nr; v += 16) dk_transpose16(b + (j + v) * ldb + p, ldb, dst + p * nr + v, nr);
-            for (; p < kc; p++) for (long c = 0; c < nr; c++) dst[p * nr + c] = b[(j + c) * ldb + p];
         } else {
-            long c = 0;
-            for (; c < cols; c++) {
-                const float *src = b + (j + c) * ldb;
-                for (long p = 0; p < kc; p++) dst[p * nr + c] = src[p];
-            }
-            for (; c < nr; c++) for (long p = 0; p < kc; p++) dst[p * nr + c] = 0;
+            dk_pack_b_transposed_strip(b + j * ldb, ldb, kc, cols, nr, dst, dk_transpose16);
         }
         dst += kc * nr;
     }
@@ -228,24 +236,14 @@ void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float
                 long mc = m - ic < tile.mc ? m - ic : tile.mc;
                 const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
                 isa->pack_a(mc, kc, aBlock, lda, transA, mr, pack_a_buffer);
-                if (isa->b_strip_outer) {
-                    for (long jr = 0; jr < nc; jr += nr) {
-                        long cols = nc - jr < nr ? nc - jr : nr;
-                        for (long ir = 0; ir < mc; ir += mr) {
-                            long rows = mc - ir < mr ? mc - ir : mr;
-                            tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                        ldc, rows, cols, alpha, beta, pc == 0);
-                        }
-                    }
-                } else {
-                    for (long ir = 0; ir < mc; ir += mr) {
-                        long rows = mc - ir < mr ? mc - ir : mr;
-                        for (long jr = 0; jr < nc; jr += nr) {
-                            long cols = nc - jr < nr ? nc - jr : nr;
-                            tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                        ldc, rows, cols, alpha, beta, pc == 0);
-                        }
-                    }
+                // Tile t in B-strip-outer or A-strip-outer order (see dk_isa.b_strip_outer).
+                const long rowTiles = (mc + mr - 1) / mr, columnTiles = (nc + nr - 1) / nr;
+                for (long t = 0; t < rowTiles * columnTiles; t++) {
+                    const long ir = (isa->b_strip_outer ? t % rowTiles : t / columnTiles) * mr;
+                    const long jr = (isa->b_strip_outer ? t / rowTiles : t % columnTiles) * nr;
+                    long rows = mc - ir < mr ? mc - ir : mr, cols = nc - jr < nr ? nc - jr : nr;
+                    tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
+                                ldc, rows, cols, alpha, beta, pc == 0);
                 }
             }
         }

@@ -104,23 +104,8 @@ AVX2 static void pack_b_matrix_avx2(const void *context, long k0, long kc, long 
         }
         return;
     }
-    for (long j = 0; j < nc; j += nr) {
-        long cols = nc - j < nr ? nc - j : nr;
-        if (cols == nr && nr % 16 == 0) {
-            long p = 0;
-            for (; p + 16 <= kc; p += 16)
-                for (int v = 0; v < nr; v += 16) transpose16_avx2(b + (j + v) * ldb + p, ldb, dst + p * nr + v, nr);
-            for (; p < kc; p++) for (long c = 0; c < nr; c++) dst[p * nr + c] = b[(j + c) * ldb + p];
-        } else {
-            long c = 0;
-            for (; c < cols; c++) {
-                const float *src = b + (j + c) * ldb;
-                for (long p = 0; p < kc; p++) dst[p * nr + c] = src[p];
-            }
-            for (; c < nr; c++) for (long p = 0; p < kc; p++) dst[p * nr + c] = 0;
-        }
-        dst += kc * nr;
-    }
+    for (long j = 0; j < nc; j += nr, dst += kc * nr)
+        dk_pack_b_transposed_strip(b + j * ldb, ldb, kc, nc - j < nr ? nc - j : nr, nr, dst, transpose16_avx2);
 }
 
 #define ROW_ZERO(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = c##r##0;
