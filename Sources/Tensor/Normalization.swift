@@ -10,6 +10,48 @@ public struct NormalizationStatistics: Sendable {
     public var inverseStd: [Float]
 }
 
+// Float reductions in 8 lanes: Swift keeps a scalar `s += …` loop in order (strict FP), one add per
+// ~4 cycles. The backward sums were 7 % and the moments 1.4 % of ResNet-18 forward+backward (perf, Zen 3).
+
+/// Σ (x[i] − mean)².
+@inline(__always)
+private func centeredSquares(_ x: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+    let m = SIMD8<Float>(repeating: mean)
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m
+        acc += d * d
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { let d = x[i] - mean; s += d * d; i += 1 }
+    return s
+}
+
+/// (Σ d[i], Σ d[i]·(x[i] − mean)) with d = dy, or dy where gate > 0 (a fused ReLU's output) when given.
+@inline(__always)
+private func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, gate: UnsafePointer<Float>?, _ n: Int,
+                          mean: Float) -> (Float, Float) {
+    let m = SIMD8<Float>(repeating: mean), zero = SIMD8<Float>(repeating: 0)
+    var sum = zero, sumX = zero
+    var i = 0
+    while i + 8 <= n {
+        var d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        if let gate { d.replace(with: zero, where: UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self) .<= zero) }
+        sum += d
+        sumX += d * (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m)
+        i += 8
+    }
+    var s = sum.sum(), sx = sumX.sum()
+    while i < n {
+        let d = gate.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+        s += d; sx += d * (x[i] - mean); i += 1
+    }
+    return (s, sx)
+}
+
+
 /// Mean and biased variance of `groups` sets of planes; `plane(g, k)` is the k-th plane of set g,
 /// each `planeSize` contiguous floats.
 private func groupMoments(_ x: UnsafePointer<Float>, groups: Int, planesPerGroup: Int, planeSize: Int,
@@ -22,18 +64,14 @@ private func groupMoments(_ x: UnsafePointer<Float>, groups: Int, planesPerGroup
                 var sum = 0.0
                 for k in 0..<planesPerGroup {
                     let row = x + plane(g, k) * planeSize
-                    var partial: Float = 0
-                    for i in 0..<planeSize { partial += row[i] }
-                    sum += Double(partial)
+                    sum += Double(Tensor.rowSum(row, planeSize))
                 }
                 let mu = sum / Double(planesPerGroup * planeSize)
                 var squares = 0.0
                 let muF = Float(mu)
                 for k in 0..<planesPerGroup {
                     let row = x + plane(g, k) * planeSize
-                    var partial: Float = 0
-                    for i in 0..<planeSize { let d = row[i] - muF; partial += d * d }
-                    squares += Double(partial)
+                    squares += Double(centeredSquares(row, planeSize, mean: muF))
                 }
                 mp[g] = muF
                 vp[g] = Float(squares / Double(planesPerGroup * planeSize))
@@ -128,12 +166,8 @@ private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], st
                         var groupSum: Float = 0, groupSumXhat: Float = 0
                         for k in 0..<planesPerGroup {
                             let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize, ys = yp + p * planeSize
-                            var s: Float = 0, sx: Float = 0
-                            if gated {
-                                for i in 0..<planeSize { let d = ys[i] > 0 ? gs[i] : 0; s += d; sx += d * (xs[i] - mu) * inv }
-                            } else {
-                                for i in 0..<planeSize { s += gs[i]; sx += gs[i] * (xs[i] - mu) * inv }
-                            }
+                            let (s, centered) = gradientSums(gs, xs, gate: gated ? ys : nil, planeSize, mean: mu)
+                            let sx = centered * inv
                             sdp[p] = s; sdxp[p] = sx
                             let gammaC = gamma[p % c]
                             groupSum += s * gammaC; groupSumXhat += sx * gammaC
