@@ -35,16 +35,6 @@ static column_run *runs_for_thread(void) {
     return run_buffer;
 }
 
-static __thread float *row_buffer;
-
-static float *row_buffer_for_thread(void) {
-    if (!row_buffer) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof(float) * (NC + 64)) != 0) abort();
-        row_buffer = p;
-    }
-    return row_buffer;
-}
 
 
 // AVX-512: masked lanes are neither read nor faulted.
@@ -66,8 +56,8 @@ static float *row_buffer_for_thread(void) {
 #undef ZERO_RUN
 #undef COPY_WINDOW
 
-// AVX2: zero head, copied middle, zero tail (plain loops the compiler vectorises).
-#define ROW_BUFFER_PACK
+// AVX2: zero head, copied middle, zero tail (plain loops the compiler vectorises). conv2d uses the
+// implicit forward (pack_cols) only with AVX-512; here it serves dk_conv_gemm callers and the tests.
 #define ISA_TARGET AVX2
 #define ISA_NAME(f) f##_avx2
 #define TRANSPOSE16 dk_isa_avx2.transpose16

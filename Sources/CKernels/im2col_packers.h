@@ -1,13 +1,13 @@
 // Internal to CKernels, included by im2col.c once per instruction set: the implicit-GEMM packers.
-// The includer defines ROW_BUFFER_PACK (optional: see pack_cols), ISA_TARGET (function attribute), ISA_NAME(f) (suffixed name), TRANSPOSE16
+// The includer defines ISA_TARGET (function attribute), ISA_NAME(f) (suffixed name), TRANSPOSE16
 // (16×16 block transpose), ZERO_RUN(o, count) and COPY_WINDOW(o, src, count, lo, hi): o[t] = src[t]
 // for lo ≤ t < hi, else 0, for t in [0, count), never reading src outside [lo, hi).
 
 // dst[(k − k0)·ldd + c] = cols[k][j0 + c] for k in [k0, k0 + krows), c in [0, ncols); zero for c in [ncols, width).
-// The same with the column runs of [j0, j0 + ncols) already computed.
-ISA_TARGET static void ISA_NAME(im2col_rows_of_runs)(const dk_im2col *g, long k0, long krows, const column_run *runs, long runCount,
-                                                     long ncols, long width, float *dst, long ldd) {
+ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long krows, long j0, long ncols, long width, float *dst,
+                                              long ldd, column_run *runs) {
     const long taps = g->kernel_height * g->kernel_width, plane = g->height * g->width;
+    const long runCount = column_runs(g, j0, ncols, runs);
     for (long r = 0; r < krows; r++) {
         const long k = k0 + r, channel = k / taps, tap = k % taps;
         const long ki = tap / g->kernel_width, kj = tap % g->kernel_width;
@@ -37,30 +37,7 @@ ISA_TARGET static void ISA_NAME(im2col_rows_of_runs)(const dk_im2col *g, long k0
     }
 }
 
-ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long krows, long j0, long ncols, long width, float *dst,
-                                              long ldd, column_run *runs) {
-    ISA_NAME(im2col_rows_of_runs)(g, k0, krows, runs, column_runs(g, j0, ncols, runs), ncols, width, dst, ldd);
-}
-
 // Forward: op(B) = cols, k = channel·tap, j = image·position (offset by column0).
-#ifdef ROW_BUFFER_PACK
-// Narrow strips (AVX2: 16 columns) packed one at a time would read kc rows of the input in short
-// pieces; instead each row of cols is built once across the whole block in an L1 buffer, then
-// split into the strips.
-ISA_TARGET static void ISA_NAME(pack_cols)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
-    const im2col_operand *operand = context;
-    column_run *runs = runs_for_thread();
-    float *row = row_buffer_for_thread();
-    const long padded = (nc + nr - 1) / nr * nr;
-    const long runCount = column_runs(operand->geometry, operand->column0 + j0, nc, runs);
-    for (long p = 0; p < kc; p++) {
-        ISA_NAME(im2col_rows_of_runs)(operand->geometry, k0 + p, 1, runs, runCount, nc, padded, row, padded);
-        float *out = dst + p * nr;
-        for (long j = 0; j < padded; j += nr, out += kc * nr)
-            for (int v = 0; v < nr; v++) out[v] = row[j + v];
-    }
-}
-#else
 ISA_TARGET static void ISA_NAME(pack_cols)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {
     const im2col_operand *operand = context;
     column_run *runs = runs_for_thread();
@@ -69,7 +46,6 @@ ISA_TARGET static void ISA_NAME(pack_cols)(const void *context, long k0, long kc
         ISA_NAME(im2col_rows)(operand->geometry, k0, kc, operand->column0 + j0 + j, cols, nr, dst + j * kc, nr, runs);
     }
 }
-#endif
 
 // Weight gradient: op(B) = colsᵀ, k = position (offset by column0), j = channel·tap (offset by row0).
 ISA_TARGET static void ISA_NAME(pack_cols_transposed)(const void *context, long k0, long kc, long j0, long nc, int nr, float *dst) {

@@ -5,15 +5,6 @@
 #include "gemm_driver.h"
 
 #if defined(__x86_64__)
-#ifndef AVX2_NC
-#define AVX2_NC 512
-#endif
-#ifndef UNROLL
-#define UNROLL 4
-#endif
-#ifndef B_STRIP_OUTER
-#define B_STRIP_OUTER 1
-#endif
 
 // Lanes [0, left) of 8 set (as a maskload/maskstore mask).
 AVX2 static inline __m256i lanes8(long left) {
@@ -55,10 +46,11 @@ AVX2 static void transpose16_avx2(const float *src, long lds, float *dst, long l
 // mr ≤ 8 values are written with a full 8-lane store whose extra lanes (zero) spill into the next
 // step, which is written after it: masked stores (vmaskmovps) are slow on Zen 2/3 and made this
 // packer 18 % of ResNet-18 fwd+bwd. The last spill lands past the packed block, inside the buffer's slack.
+// Needs mr ≤ 8 (the AVX2 tile has 6 rows).
 AVX2 static void pack_a_avx2(long mc, long kc, const float *a, long lda, int trans, int mr, float *dst) {
     for (long i = 0; i < mc; i += mr) {
         long rows = mc - i < mr ? mc - i : mr;
-        if (!trans && mr <= 8) {
+        if (!trans) {
             long p = 0;
             for (; p + 8 <= kc; p += 8) {
                 __m256 r[8];
@@ -71,17 +63,10 @@ AVX2 static void pack_a_avx2(long mc, long kc, const float *a, long lda, int tra
                 for (; r < rows; r++) dst[p * mr + r] = a[(i + r) * lda + p];
                 for (; r < mr; r++) dst[p * mr + r] = 0;
             }
-        } else if (trans && mr <= 8) {
+        } else {
             // Transposed A: the strip's rows are contiguous in each of its k rows.
             const __m256i valid = lanes8(rows);
             for (long p = 0; p < kc; p++) _mm256_storeu_ps(dst + p * mr, _mm256_maskload_ps(a + p * lda + i, valid));
-        } else {
-            for (long p = 0; p < kc; p++) {
-                long r = 0;
-                if (trans) for (; r < rows; r++) dst[p * mr + r] = a[p * lda + i + r];
-                else for (; r < rows; r++) dst[p * mr + r] = a[(i + r) * lda + p];
-                for (; r < mr; r++) dst[p * mr + r] = 0;
-            }
         }
         dst += kc * mr;
     }
@@ -144,7 +129,7 @@ AVX2 static void kernel_6x16(long kc, const float *restrict ap, const float *res
                              long rows, long cols, float alpha, float beta, int first) {
     ROW_ZERO(0) ROW_ZERO(1) ROW_ZERO(2) ROW_ZERO(3) ROW_ZERO(4) ROW_ZERO(5)
     for (long r = 0; r < rows; r++) { _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0); _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0); }
-#pragma clang loop unroll_count(UNROLL)
+#pragma clang loop unroll_count(4)
     for (long p = 0; p < kc; p++) {
         __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
         ROW_FMA(0) ROW_FMA(1) ROW_FMA(2) ROW_FMA(3) ROW_FMA(4) ROW_FMA(5)
@@ -159,9 +144,9 @@ AVX2 static void kernel_6x16(long kc, const float *restrict ap, const float *res
 
 const dk_isa dk_isa_avx2 = {
     .level = 1,
-    .b_strip_outer = B_STRIP_OUTER,
+    .b_strip_outer = 1,
     .narrow_columns = 0,
-    .nc = AVX2_NC,
+    .nc = 512,
     .wide = {.mr = 6, .nr = 16, .mc = MC_WIDE, .kernel = kernel_6x16},
     .narrow = {.mr = 6, .nr = 16, .mc = MC_WIDE, .kernel = kernel_6x16},
     .pack_a = pack_a_avx2,
