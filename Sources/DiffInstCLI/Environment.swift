@@ -4,12 +4,13 @@ import Foundation
 
 enum Environment {
     /// Subcommands that run heavy GEMMs in this process (training, inference, benchmarks; the notebook runs
-    /// such commands in-process). The others (`eval`, `data`, `config`, `report`, `plot`, help) never call BLAS,
+    /// such commands in-process). The others (`eval` of a results file, `data`, `config`, `report`, `plot`, help) never call BLAS,
     /// so they skip the re-exec. `sweep` only schedules `diffinst train` children: it sets the variable for
     /// them (they inherit it and start without a re-exec) but does not re-exec itself.
-    static func needsFastBLAS(subcommand: String?) -> (reexec: Bool, forChildren: Bool) {
+    static func needsFastBLAS(subcommand: String?, arguments: [String] = []) -> (reexec: Bool, forChildren: Bool) {
         switch subcommand {
         case "train", "resume", "predict", "demo", "bench", "notebook": return (true, true)
+        case "eval" where arguments.contains(where: { $0 == "--run" || $0.hasPrefix("--run=") }): return (true, true)  // runs the model
         case "sweep": return (false, true)
         default: return (false, false)
         }
@@ -20,7 +21,7 @@ enum Environment {
     /// loads (at process start, as we link it), so when the variable is missing we set it and re-exec once.
     static func ensureFastBLASKernels() {
         let arguments = CommandLine.arguments
-        let need = needsFastBLAS(subcommand: arguments.dropFirst().first)
+        let need = needsFastBLAS(subcommand: arguments.dropFirst().first, arguments: arguments)
         let environment = ProcessInfo.processInfo.environment
         guard need.forChildren, environment["OPENBLAS_CORETYPE"] == nil, environment["DIFFINST_NO_REEXEC"] == nil else { return }
         setenv("OPENBLAS_CORETYPE", "Haswell", 1)

@@ -7,20 +7,34 @@ import Evaluation
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "COCO-style AP/AR of a results file (same numbers as pycocotools' COCOeval).",
+        abstract: "COCO-style AP/AR of a results file (same numbers as pycocotools' COCOeval), or of a trained run under other sampler settings.",
         discussion: """
         With --max-dets N above 100, AP and the area APs are reported at N (pycocotools prints -1 there) and \
         AR100 is recall at N. An empty results list is evaluated (every AP is 0) with a warning.
+
+        With --run, the run's checkpoint is evaluated on its own held-out split with sampler.*, evaluation.* \
+        and seeds.sampling changed by the overrides (a comma list is an axis; every combination is evaluated), \
+        e.g. `diffinst eval --run Results/quickstart/<run> sampler.steps=1,4,8 sampler.proposals=100,300`. \
+        The table is written to <run>/evaluations/.
         """)
 
     @Option(name: .customLong("gt"), help: "COCO instances JSON with the ground truth.")
-    var groundTruthPath: String
+    var groundTruthPath: String?
 
     @Option(name: .customLong("results"), help: "COCO results JSON (image_id, category_id, score, bbox/segmentation).")
-    var resultsPath: String
+    var resultsPath: String?
 
     @Option(name: .customLong("iou-type"), help: "segm or bbox.")
-    var iouType: String
+    var iouType: String?
+
+    @Option(name: .customLong("run"), help: "A DiffusionInst run to evaluate (directory, or <experiment>[/<run-id>] under Results/), instead of --gt/--results.")
+    var runDirectory: String?
+
+    @Option(help: "With --run: checkpoint file (default: the run's latest).")
+    var checkpoint: String?
+
+    @Argument(help: "With --run: sampler.*, evaluation.* or seeds.sampling overrides (key=value or key=a,b).")
+    var overrides: [String] = []
 
     @Option(name: .customLong("max-dets"), help: "Largest detection limit per image (default 100).")
     var maxDetections: Int = 100
@@ -35,11 +49,21 @@ struct EvalCommand: ParsableCommand {
     var perCategory = false
 
     func validate() throws {
-        guard IoUType(rawValue: iouType) != nil else { throw ValidationError("--iou-type must be segm or bbox, not '\(iouType)'") }
         guard maxDetections >= 1 else { throw ValidationError("--max-dets must be at least 1") }
+        if runDirectory != nil {
+            guard groundTruthPath == nil, resultsPath == nil else { throw ValidationError("--run evaluates a run; it takes no --gt or --results") }
+            return
+        }
+        guard overrides.isEmpty else { throw ValidationError("overrides (\(overrides.joined(separator: " "))) need --run") }
+        guard groundTruthPath != nil, resultsPath != nil, let iouType else {
+            throw ValidationError("give --gt, --results and --iou-type (or --run RUN)")
+        }
+        guard IoUType(rawValue: iouType) != nil else { throw ValidationError("--iou-type must be segm or bbox, not '\(iouType)'") }
     }
 
     func run() throws {
+        if let runDirectory { return try evaluateRun(runDirectory) }
+        let (iouType, groundTruthPath, resultsPath) = (self.iouType!, self.groundTruthPath!, self.resultsPath!)
         let type = IoUType(rawValue: iouType)!
         let start = Date()
         let groundTruth = try GroundTruth.load(path: groundTruthPath)

@@ -13,12 +13,12 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "COCO instances JSON listing the images (its categories define the labels).") var annotations: String
     @Option(help: "Folder of the images named in the COCO file.") var images: String
     @Option(help: "Where to write the COCO results JSON.") var output: String
-    @Option(help: "Sampling steps.") var steps = 1
+    @Option(help: "Sampling steps (default: the run's sampler.steps).") var steps: Int?
     @Option(help: "Sampling-noise seed (recorded in <output>.meta.json).") var seed: UInt64 = 0
     @Option(help: "Predict only the first N images (0 = all).") var maxImages = 0
 
     func run() throws {
-        let written = try DiffusionInstPrediction.run(.init(runDirectory: runDirectory, checkpoint: checkpoint, annotations: annotations,
+        let (written, steps) = try DiffusionInstPrediction.run(.init(runDirectory: runDirectory, checkpoint: checkpoint, annotations: annotations,
                                                             images: images, output: output, steps: steps, seed: seed, maxImages: maxImages))
         print("wrote \(written) detections to \(output) (sampling seed \(seed), \(steps) step(s))")
     }

@@ -45,11 +45,29 @@ public final class AdamW: Optimizer {
                     m.withUnsafeMutablePointer { pm in
                         v.withUnsafeMutablePointer { pv in
                             Parallel.forEachChunk(n, costPerItem: 8) { r in
-                                for i in r {
+                                // Eight lanes at a time with the scalar tail's exact operation order, so
+                                // every element rounds as in the scalar loop (resume equality, fixtures).
+                                var i = r.lowerBound
+                                let (d8, b18, c18, b28, c28) = (SIMD8<Float>(repeating: decay), SIMD8<Float>(repeating: b1), SIMD8<Float>(repeating: 1 - b1),
+                                                                SIMD8<Float>(repeating: b2), SIMD8<Float>(repeating: 1 - b2))
+                                let (s8, r8, e8) = (SIMD8<Float>(repeating: stepSize), SIMD8<Float>(repeating: correction2Root), SIMD8<Float>(repeating: eps))
+                                while i + 8 <= r.upperBound {
+                                    let gi = UnsafeRawPointer(pg + i).loadUnaligned(as: SIMD8<Float>.self)
+                                    var wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self) * d8
+                                    let mi = b18 * UnsafeRawPointer(pm + i).loadUnaligned(as: SIMD8<Float>.self) + c18 * gi
+                                    let vi = b28 * UnsafeRawPointer(pv + i).loadUnaligned(as: SIMD8<Float>.self) + c28 * gi * gi
+                                    wi -= s8 * mi / (vi.squareRoot() / r8 + e8)
+                                    UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(pm + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(pv + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                                    i += 8
+                                }
+                                while i < r.upperBound {
                                     w[i] *= decay
                                     pm[i] = b1 * pm[i] + (1 - b1) * pg[i]
                                     pv[i] = b2 * pv[i] + (1 - b2) * pg[i] * pg[i]
                                     w[i] -= stepSize * pm[i] / (pv[i].squareRoot() / correction2Root + eps)
+                                    i += 1
                                 }
                             }
                         }

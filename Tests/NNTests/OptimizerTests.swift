@@ -37,6 +37,31 @@ final class OptimizerTests: XCTestCase {
                    stateKeys: [("expAvg", "exp_avg"), ("expAvgSq", "exp_avg_sq")])
     }
 
+    /// The update runs eight lanes at a time with a scalar tail: on 37 elements (both paths) and over
+    /// several steps, every element must equal the scalar formula bit for bit.
+    func testAdamWVectorPathEqualsTheScalarFormulaExactly() {
+        let n = 37
+        let p = Parameter(Tensor(shape: [n], scalars: (0..<n).map { Float($0) * 0.37 - 5 }))
+        let opt = AdamW(parameters: [p], learningRate: 3e-3, weightDecay: 0.05)
+        var w = p.value.scalars, m = [Float](repeating: 0, count: n), v = m
+        let (lr, b1, b2, eps, wd): (Float, Float, Float, Float, Float) = (3e-3, 0.9, 0.999, 1e-8, 0.05)
+        for step in 1...5 {
+            let g = (0..<n).map { Float(sin(Double($0 * step) * 0.7)) * Float(step) }
+            p.grad = Tensor(shape: [n], scalars: g)
+            opt.step()
+            let c1 = Float(1 - pow(Double(b1), Double(step))), c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+            let decay = 1 - lr * wd, stepSize = lr / c1
+            for i in 0..<n {
+                w[i] *= decay
+                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                w[i] -= stepSize * m[i] / (v[i].squareRoot() / c2 + eps)
+            }
+            XCTAssertEqual(p.value.scalars, w, "step \(step)")
+            XCTAssertEqual(opt.stateDict()["0.expAvgSq"]?.scalars, v, "step \(step)")
+        }
+    }
+
     func testOptimizerStateRoundTripResumesExactly() throws {
         func run(resumeAfter: Int?) -> [Float] {
             let p = Parameter(Tensor(shape: [4], scalars: [1, -2, 3, 0.5]))

@@ -85,6 +85,24 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(output.contains("keypoints"), output)
     }
 
+    /// `eval` has two modes: a results file (--gt, --results, --iou-type) or a run (--run [overrides]); mixing or
+    /// half-giving them is an error that says what to give, and a missing run is named.
+    func testEvalModesRejectIncompleteOrMixedArguments() throws {
+        let reference = try referenceCase("balloon-segm-segm")
+        let cases: [(arguments: [String], phrase: String)] = [
+            (["eval"], "--gt, --results and --iou-type"),
+            (["eval", "--gt", reference.gt, "--iou-type", "segm"], "--gt, --results and --iou-type"),
+            (["eval", "--gt", reference.gt, "--results", reference.results, "--iou-type", "segm", "sampler.steps=4"], "need --run"),
+            (["eval", "--run", "/no/such/run", "--gt", reference.gt], "takes no --gt"),
+            (["eval", "--run", "/no/such/run"], "/no/such/run"),
+        ]
+        for (arguments, phrase) in cases {
+            let (status, output) = try run(arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments): \(output)")
+            XCTAssertTrue(output.contains(phrase), "\(arguments): expected '\(phrase)' in: \(output)")
+        }
+    }
+
     func testDataInspectReportsTheFixtureCounts() throws {
         let path = fixture("Tests/Fixtures/data/coco_mixed.json")
         // Expected counts straight from the JSON (Foundation's reader, independent of ours); every entry is valid.

@@ -98,4 +98,35 @@ final class DiffusionInstRunTests: XCTestCase {
         for (name, tensor) in finalA.tensors { XCTAssertEqual(tensor.scalars, finalB.tensors[name]!.scalars, name) }
         XCTAssertEqual(finalA.integers, finalB.integers)
     }
+
+    /// `eval --run`: the final checkpoint re-evaluated with the run's own settings reproduces the AP the
+    /// run logged at its last step; swept sampler settings give one row each; model keys are refused.
+    func testEvalRunReevaluatesACheckpointUnderOtherSamplerSettings() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("exp", Self.experiment)
+        let config = try SweepPlan(experiment: sandbox.experiment("exp"), overrides: [], includeSweep: false).configs[0]
+        let (run, _) = try Trainer.start(config: config, results: sandbox.results, runDirectory: sandbox.results + "/run", options: TrainOptions(quiet: true))
+        let logged = try RunMetrics(path: run.metricsPath).evaluation
+
+        let same = try RunEvaluation.run(runDirectory: run.path, checkpoint: nil, overrides: [])
+        XCTAssertEqual(same.rows.map(\.steps), [1, 2])
+        XCTAssertEqual(same.rows[0].metrics["segm.AP"], logged["segm.AP@steps=1"]!.last)
+        XCTAssertEqual(same.rows[1].metrics["bbox.AP"], logged["bbox.AP@steps=2"]!.last)
+
+        let swept = try RunEvaluation.run(runDirectory: run.path, checkpoint: nil,
+                                          overrides: [try Override.parse("sampler.proposals=6,12"), try Override.parse("sampler.steps=1")])
+        XCTAssertEqual(swept.rows.map { $0.settings.map(\.value) }, [["6"], ["12"]])
+        XCTAssertEqual(swept.rows[0].metrics["segm.AP"], logged["segm.AP@steps=1"]!.last)
+        XCTAssertTrue(swept.rows.allSatisfy { $0.secondsPerImage > 0 && $0.metrics["segm.AP50"] != nil })
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: swept.file))) as! [String: Any]
+        XCTAssertEqual((written["rows"] as! [Any]).count, 2)
+        XCTAssertTrue(swept.file.hasPrefix(run.path + "/evaluations/"))
+
+        XCTAssertThrowsError(try RunEvaluation.run(runDirectory: run.path, checkpoint: nil, overrides: [try Override.parse("model.proposals=12")])) {
+            XCTAssertTrue("\($0)".contains("model.proposals"), "\($0)")
+        }
+        XCTAssertThrowsError(try RunEvaluation.run(runDirectory: run.path, checkpoint: run.path + "/checkpoints/missing.h5", overrides: [])) {
+            XCTAssertTrue("\($0)".contains("missing.h5"), "\($0)")
+        }
+    }
 }

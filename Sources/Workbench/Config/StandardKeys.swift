@@ -69,12 +69,13 @@ enum StandardKeys {
 
     static let sampler: [ConfigKey] = [
         ConfigKey("sampler.kind", .choice(["ddim", "ddpm", "one_step", "heun"]), .string("ddim"), "Test-time sampler."),
-        ConfigKey("sampler.steps", .int(1...1000), .int(1), "Sampling steps S (official SAMPLE_STEP = 1; README also reports 4)."),
+        ConfigKey("sampler.steps", .int(1...1000), .int(1), "Sampling steps S (official SAMPLE_STEP = 1; README also reports 4): `diffinst predict` and the unsuffixed evaluation metrics (segm.AP) use it."),
         ConfigKey("sampler.eta", .double(0...1), .double(1.0), "DDIM eta (official 1.0)."),
         ConfigKey("sampler.proposals", .int(1...5000), .int(500), "Proposals at test time (free to differ from training)."),
         ConfigKey("sampler.renewal", .bool, .bool(true), "Replace low-score boxes by fresh noise between steps."),
         ConfigKey("sampler.renewal_threshold", .double(0...1), .double(0.5), "Score below which a box is renewed."),
         ConfigKey("sampler.ensemble", .bool, .bool(true), "Union of step outputs + NMS when steps > 1."),
+        ConfigKey("sampler.ensemble_last_step", .bool, .bool(true), "The ensemble includes the last step (false = the official code, which drops it: DiffusionDet #56, spec §10)."),
         ConfigKey("sampler.nms_iou", .double(0...1), .double(0.5), "Class-aware NMS IoU threshold of the ensemble."),
         ConfigKey("sampler.max_detections", .int(1...10_000), .int(100), "Detections kept per image."),
         ConfigKey("sampler.score_threshold", .double(0...1), .double(0), "Detections below this score are dropped."),
@@ -138,7 +139,7 @@ enum StandardKeys {
     ]
 
     static let evaluation: [ConfigKey] = [
-        ConfigKey("evaluation.sampling_steps", .intList, .list([.int(1)]), "Step counts evaluated from the same weights (AP per count is logged as `<metric>@steps=S`)."),
+        ConfigKey("evaluation.sampling_steps", .intList, .list([.int(1)]), "Further step counts evaluated from the same weights besides sampler.steps (AP per count is logged as `<metric>@steps=S`)."),
         ConfigKey("evaluation.noise_seeds", .int(1...100), .int(1), "Evaluations with different sampling-noise seeds; mean and std are logged."),
         ConfigKey("evaluation.max_images", .int(0...10_000_000), .int(0), "Evaluate on the first N images (0 = all)."),
         ConfigKey("evaluation.primary_metric", .string, .string(""), "Metric used for 'best' in reports (empty = the task's own, e.g. segm.AP)."),

@@ -139,16 +139,21 @@ public final class DiffusionInstTask: ExperimentTask {
         return row
     }
 
-    public func evaluate() throws -> EvaluationResult {
+    public func evaluate() throws -> EvaluationResult { try evaluate(with: config) }
+
+    /// Evaluates with the sampler and evaluation settings of `config` (the run's own config with
+    /// `sampler.*` / `evaluation.*` changes; `diffinst eval --run`). The held-out images stay those
+    /// chosen when the task was built.
+    public func evaluate(with config: ResolvedConfig) throws -> EvaluationResult {
         model.eval()
         defer { model.train() }
         var metrics: [String: Double] = [:]
-        let stepCounts = config.ints("evaluation.sampling_steps"), seeds = config.int("evaluation.noise_seeds")
+        let stepCounts = Self.evaluatedStepCounts(config), seeds = config.int("evaluation.noise_seeds")
         for (position, steps) in stepCounts.enumerated() {
             var perSeed: [[String: Double]] = []
             for seedIndex in 0..<seeds {
                 var noise = NoiseGenerator(seed: UInt64(config.seed("sampling")) &+ UInt64(seedIndex) &* 1_000_003 &+ UInt64(steps))
-                perSeed.append(try scores(steps: steps, noise: &noise))
+                perSeed.append(try scores(steps: steps, config: config, noise: &noise))
             }
             for key in perSeed[0].keys {
                 let values = perSeed.map { $0[key]! }
@@ -163,8 +168,15 @@ public final class DiffusionInstTask: ExperimentTask {
         return EvaluationResult(metrics: metrics)
     }
 
+    /// `sampler.steps` first (its metrics are the unsuffixed ones, e.g. `segm.AP`), then the other
+    /// counts of `evaluation.sampling_steps` in their order.
+    static func evaluatedStepCounts(_ config: ResolvedConfig) -> [Int] {
+        let primary = config.int("sampler.steps")
+        return [primary] + config.ints("evaluation.sampling_steps").filter { $0 != primary }
+    }
+
     /// COCO segm and bbox summaries of one prediction pass over the held-out images.
-    func scores(steps: Int, noise: inout NoiseGenerator) throws -> [String: Double] {
+    func scores(steps: Int, config: ResolvedConfig, noise: inout NoiseGenerator) throws -> [String: Double] {
         let options = DiffusionInstFactory.inference(config, steps: steps)
         var detections: [Evaluation.Detection] = []
         for index in 0..<evaluationCount {

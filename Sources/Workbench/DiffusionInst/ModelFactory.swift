@@ -78,7 +78,7 @@ public enum DiffusionInstFactory {
         default: o.sampler = DDIMSampler(eta: config.double("sampler.eta"))
         }
         o.renewal = config.bool("sampler.renewal") ? ThresholdRenewal(threshold: Float(config.double("sampler.renewal_threshold"))) : NoRenewal()
-        o.ensemble = config.bool("sampler.ensemble") ? StepUnion(includeLastStep: true) : LastStepOnly()
+        o.ensemble = config.bool("sampler.ensemble") ? StepUnion(includeLastStep: config.bool("sampler.ensemble_last_step")) : LastStepOnly()
         o.proposalCount = config.int("sampler.proposals")
         o.nmsThreshold = Float(config.double("sampler.nms_iou"))
         return o

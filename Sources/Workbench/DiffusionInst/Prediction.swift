@@ -17,18 +17,18 @@ public enum DiffusionInstPrediction {
         public var annotations: String
         public var images: String
         public var output: String
-        public var steps: Int
+        public var steps: Int?
         public var seed: UInt64
         public var maxImages: Int
         public init(runDirectory: String, checkpoint: String?, annotations: String, images: String, output: String,
-                    steps: Int, seed: UInt64, maxImages: Int) {
+                    steps: Int?, seed: UInt64, maxImages: Int) {
             (self.runDirectory, self.checkpoint, self.annotations, self.images, self.output) = (runDirectory, checkpoint, annotations, images, output)
             (self.steps, self.seed, self.maxImages) = (steps, seed, maxImages)
         }
     }
 
-    /// Runs the request; returns the number of detections written.
-    public static func run(_ request: Request) throws -> Int {
+    /// Runs the request; returns the number of detections written and the step count used.
+    public static func run(_ request: Request) throws -> (detections: Int, steps: Int) {
         let run = RunDirectory(path: request.runDirectory)
         let config = try ResolvedConfig.read(jsonFile: (request.runDirectory as NSString).appendingPathComponent("config.json"))
         guard let checkpoint = request.checkpoint ?? run.checkpoints().last else {
@@ -50,7 +50,8 @@ public enum DiffusionInstPrediction {
         augmentation.testShortEdge = config.int("data.image_size")
         augmentation.testMaximumLongEdge = config.int("data.max_size")
         let assembler = BatchAssembler(dataset: dataset, transform: SampleTransform(config: augmentation, training: false), batchSize: 1, shuffle: false)
-        let options = DiffusionInstFactory.inference(config, steps: request.steps)
+        let steps = request.steps ?? config.int("sampler.steps")
+        let options = DiffusionInstFactory.inference(config, steps: steps)
         var noise = NoiseGenerator(seed: request.seed)
         var detections: [Evaluation.Detection] = []
         let count = request.maxImages > 0 ? min(request.maxImages, dataset.count) : dataset.count
@@ -66,10 +67,10 @@ public enum DiffusionInstPrediction {
             }
         }
         try DetectionResults.write(detections, iouType: .segm, to: request.output, includeBoxes: true)
-        let meta: [String: Any] = ["checkpoint": checkpoint, "sampling_seed": String(request.seed), "steps": request.steps,
+        let meta: [String: Any] = ["checkpoint": checkpoint, "sampling_seed": String(request.seed), "steps": steps,
                                    "sampler": config.string("sampler.kind"), "images": count, "detections": detections.count]
         try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: request.output + ".meta.json"))
-        return detections.count
+        return (detections.count, steps)
     }
 }
