@@ -3,17 +3,18 @@
 # OpenMP OpenBLAS, 2 threads) interleaved, ROUNDS times each, and prints the median of the per-round medians
 # for every case with the ratio PyTorch / ours (> 1: ours faster). The machine is shared: only ratios taken
 # this way mean anything. Usage: scripts/bench_compare.sh [ops|model|all] [ROUNDS]   (default: all 3)
+# BENCH_KERNELS=1 adds the element-wise/reduction/layout cases (`bench ops --kernels`) to ops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WHAT=${1:-all}; ROUNDS=${2:-3}
+WHAT=${1:-all}; ROUNDS=${2:-3}; KERNELS=${BENCH_KERNELS:+--kernels}
 OUT=${BENCH_DIR:-.build/bench-compare}; mkdir -p "$OUT"; rm -f "$OUT"/*.json
 swift build -c release --product diffinst >/dev/null
 BIN=$(swift build -c release --show-bin-path)/diffinst
 TORCH="env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3"
 for round in $(seq 1 "$ROUNDS"); do
   if [ "$WHAT" = ops ] || [ "$WHAT" = all ]; then
-    "$BIN" bench ops --json "$OUT/ours_ops_$round.json" >/dev/null
-    $TORCH scripts/bench_ops_pytorch.py --json "$OUT/torch_ops_$round.json" >/dev/null
+    "$BIN" bench ops $KERNELS --json "$OUT/ours_ops_$round.json" >/dev/null
+    $TORCH scripts/bench_ops_pytorch.py $KERNELS --json "$OUT/torch_ops_$round.json" >/dev/null
   fi
   if [ "$WHAT" = model ] || [ "$WHAT" = all ]; then
     "$BIN" bench model --json "$OUT/ours_model_$round.json" >/dev/null

@@ -2,7 +2,7 @@
 # PyTorch 1.13 CPU peers of `diffinst bench ops`: the same cases, shapes and timing protocol
 # (median of N runs after warm-up), printed in the same line format and optionally as JSON.
 # Run with Debian's OpenMP OpenBLAS and 2 threads (spec/workloads.md):
-#   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 scripts/bench_ops_pytorch.py [--repeats N] [--json FILE] [--no-mkldnn]
+#   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 scripts/bench_ops_pytorch.py [--repeats N] [--json FILE] [--no-mkldnn] [--kernels]
 import argparse
 import json
 import statistics
@@ -18,6 +18,7 @@ parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--json", type=str, default=None)
 parser.add_argument("--no-mkldnn", action="store_true", help="im2col+BLAS convolutions instead of oneDNN")
 parser.add_argument("--only", type=str, default=None, help="comma-separated case-name prefixes")
+parser.add_argument("--kernels", action="store_true", help="also the element-wise/reduction/layout cases of `diffinst bench ops --kernels`")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.backends.mkldnn.enabled = not args.no_mkldnn
@@ -122,6 +123,41 @@ def attention_step():
 
 
 bench("attention d128 h8 4x100 fwd+bwd", attention_flops, attention_step)
+
+if args.kernels:
+    big, big2, channel = torch.randn(4, 64, 64, 64), torch.randn(4, 64, 64, 64), torch.randn(1, 64, 1, 1)
+    bench("add same shape 4x64x64x64", 0, lambda: big + big2)
+    bench("mul per-channel 4x64x64x64 * 64x1x1", 0, lambda: big * channel)
+    rows, row = torch.randn(40000, 256), torch.randn(256)
+    bench("add trailing [40000,256]+[256]", 0, lambda: rows + row)
+    bench("exp 4x64x64x64", 0, lambda: big.exp())
+    bench("gelu 4x64x64x64", 0, lambda: F.gelu(big))
+    bench("gelu backward 4x64x64x64", 0, lambda: torch.ops.aten.gelu_backward(big2, big))
+    bench("sum last axis [40000,256]", 0, lambda: rows.sum(1))
+    bench("sum first axis [40000,256]", 0, lambda: rows.sum(0))
+    scores = torch.randn(32, 100, 100)
+    bench("softmax last axis [32,100,100]", 0, lambda: scores.softmax(-1))
+    heads = torch.randn(4, 100, 8, 16)
+    bench("permute [4,100,8,16]->(0,2,1,3)", 0, lambda: heads.permute(0, 2, 1, 3).contiguous())
+    square = torch.randn(512, 512)
+    bench("matmul 512^3", 2 * 512 ** 3, lambda: square @ square)
+    lx, lw, lb = torch.randn(400, 256), torch.randn(256, 256), torch.randn(256)
+
+    def linear_step():
+        xv, wv, bv = lx.clone().requires_grad_(), lw.clone().requires_grad_(), lb.clone().requires_grad_()
+        F.linear(xv, wv, bv).sum().backward()
+
+    bench("linear 400x256x256 fwd+bwd", 3 * 2 * 400 * 256 * 256, linear_step)
+
+    def layer_norm_step():
+        xv, wv, bv = lx.clone().requires_grad_(), row.clone().requires_grad_(), row.clone().requires_grad_()
+        F.layer_norm(xv, (256,), wv, bv).sum().backward()
+
+    bench("layerNorm [400,256] fwd+bwd", 0, layer_norm_step)
+    batch_tokens = torch.randn(4, 100, 128)
+    batch_attention = torch.nn.MultiheadAttention(128, 8, batch_first=True)
+    with torch.no_grad():
+        bench("attention d128 h8 4x100 fwd", 0, lambda: batch_attention(batch_tokens, batch_tokens, batch_tokens, need_weights=False))
 
 if args.json:
     with open(args.json, "w") as out:

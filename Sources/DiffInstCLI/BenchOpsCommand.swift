@@ -21,6 +21,8 @@ struct BenchOpsCommand: ParsableCommand {
     @Option(help: "Timed runs per case (after 3 warm-up runs).") var repeats = 10
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Comma-separated case-name prefixes to run (default: all).") var only: String?
+    @Flag(help: "Also time element-wise, reduction, layout and small-product kernels (peer: scripts/bench_kernels_pytorch.py).")
+    var kernels = false
 
     /// `cpuMilliseconds`: median process CPU time (all threads) per run, which a loaded, shared machine inflates less than wall time.
     struct Result: Codable { let name: String; let medianMilliseconds: Double; let minimumMilliseconds: Double; let cpuMilliseconds: Double; let gflops: Double; let repeats: Int }
@@ -40,7 +42,9 @@ struct BenchOpsCommand: ParsableCommand {
             }
             let median = times.sorted()[times.count / 2], cpu = cpuTimes.sorted()[cpuTimes.count / 2]
             let gflops = flops / (median * 1e6)
-            print(name.padding(toLength: max(42, name.count), withPad: " ", startingAt: 0) + String(format: " %9.2f ms  %7.1f GFLOP/s  (min %.2f, cpu %.1f ms, n=%d)", median, gflops, times.min()!, cpu, times.count))
+            let rate = flops > 0 ? String(format: "%7.1f GFLOP/s", gflops) : "      - GFLOP/s"
+            print(name.padding(toLength: max(42, name.count), withPad: " ", startingAt: 0) + String(format: " %9.3f ms  ", median) + rate
+                  + String(format: "  (min %.3f, cpu %.1f ms, n=%d)", times.min()!, cpu, times.count))
             results.append(Result(name: name, medianMilliseconds: median, minimumMilliseconds: times.min()!, cpuMilliseconds: cpu,
                                   gflops: gflops, repeats: times.count))
         }
@@ -96,6 +100,8 @@ struct BenchOpsCommand: ParsableCommand {
             let input = Variable(tokens, requiresGrad: true)
             attention(input).sum().backward()
         }
+
+        if kernels { BenchKernelCases.run { bench($0, flops: $1, $2) } }
 
         if let json {
             let encoder = JSONEncoder()

@@ -122,12 +122,14 @@ public enum Figures {
         return figure
     }
 
-    /// Cumulative training minutes at each logged step (from `step_time`); empty without it.
+    /// Cumulative training minutes at each logged step (from `step_time`); empty without it. With
+    /// train.log_every > 1 a logged step stands for the unlogged ones since the previous row.
     public static func trainingMinutes(_ metrics: RunMetrics) -> [Double: Double] {
         guard let steps = metrics.train["step"], let times = metrics.train["step_time"] else { return [:] }
-        var total = 0.0, result: [Double: Double] = [:]
+        var total = 0.0, previous = 0.0, result: [Double: Double] = [:]
         for (step, seconds) in zip(steps, times) {
-            if seconds.isFinite { total += seconds }
+            if seconds.isFinite { total += seconds * max(1, step - previous) }
+            previous = step
             result[step] = total / 60
         }
         return result

@@ -35,6 +35,15 @@ final class PlottingTests: XCTestCase {
         XCTAssertTrue(Figures.metricVersusTrainingTime([LabeledRun(label: "run", metrics: untimed)], metric: "segm.AP").series.isEmpty)
     }
 
+    func testTrainingTimeCountsUnloggedStepsWhenLoggingEveryNSteps() {
+        // train.log_every = 10: each logged 6 s step stands for the ten steps since the previous row.
+        let metrics = RunMetrics(train: ["step": [10, 20, 30], "step_time": [6, 6, 12]], evaluation: ["step": [20, 30], "segm.AP": [0.1, 0.2]])
+        let minutes = Figures.trainingMinutes(metrics)
+        XCTAssertEqual(minutes[10]!, 1, accuracy: 1e-12)
+        XCTAssertEqual(minutes[20]!, 2, accuracy: 1e-12)
+        XCTAssertEqual(minutes[30]!, 4, accuracy: 1e-12)
+    }
+
     func testStatistics() {
         let s = Statistics([1, 2, 3, 4])
         XCTAssertEqual(s.mean, 2.5)
