@@ -176,11 +176,22 @@ private func normalizationBackward(_ dy: Tensor, _ x: Tensor, gamma: [Float], st
                         for k in 0..<planesPerGroup {
                             let p = plane(g, k), xs = xp + p * planeSize, gs = gp + p * planeSize, ds = dxp + p * planeSize
                             let ys = yp + p * planeSize
-                            let gammaC = gamma[p % c]
-                            for i in 0..<planeSize {
-                                let xhat = (xs[i] - mu) * inv
+                            // dx = a·dy + b·x + offset, in 8 lanes (a scalar loop with the gate's branch stays scalar).
+                            let a = inv * gamma[p % c], b = -inv * inv * meanGX, offset = inv * (inv * mu * meanGX - meanG)
+                            let av = SIMD8<Float>(repeating: a), bv = SIMD8<Float>(repeating: b), ov = SIMD8<Float>(repeating: offset)
+                            let zero = SIMD8<Float>(repeating: 0)
+                            var i = 0
+                            while i + 8 <= planeSize {
+                                var d = UnsafeRawPointer(gs + i).loadUnaligned(as: SIMD8<Float>.self)
+                                if gated { d.replace(with: zero, where: UnsafeRawPointer(ys + i).loadUnaligned(as: SIMD8<Float>.self) .<= zero) }
+                                let v = av * d + bv * UnsafeRawPointer(xs + i).loadUnaligned(as: SIMD8<Float>.self) + ov
+                                UnsafeMutableRawPointer(ds + i).storeBytes(of: v, as: SIMD8<Float>.self)
+                                i += 8
+                            }
+                            while i < planeSize {
                                 let d = gated ? (ys[i] > 0 ? gs[i] : 0) : gs[i]
-                                ds[i] = inv * (d * gammaC - meanG - xhat * meanGX)
+                                ds[i] = a * d + b * xs[i] + offset
+                                i += 1
                             }
                         }
                     }
