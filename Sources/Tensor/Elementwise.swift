@@ -1,5 +1,6 @@
 // Element-wise arithmetic and math on `Tensor` (numpy broadcasting), plus comparisons and `select`.
-// Each op is a one-line closure specialised into the loops of Broadcast.swift.
+// Unary ops are one-line closures for `map`; binary ops are operation types that `Tensor.binary`
+// (Broadcast.swift) is specialised for.
 import Foundation
 
 extension Tensor {
@@ -12,20 +13,20 @@ extension Tensor {
         Tensor(shape: [count]) { p in for i in 0..<count { p[i] = start + Float(i) } }
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(a, b) { $0 + $1 } }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(a, b) { $0 - $1 } }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(a, b) { $0 * $1 } }
-    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(a, b) { $0 / $1 } }
-    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(a, b, Add.self) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(a, b, Subtract.self) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(a, b, Multiply.self) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(a, b, Divide.self) }
+    public static prefix func - (a: Tensor) -> Tensor { a.mapElements(Negate()) }
 
-    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
-    public static func - (a: Tensor, s: Float) -> Tensor { a.map { $0 - s } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
-    public static func / (a: Tensor, s: Float) -> Tensor { a.map { $0 / s } }
-    public static func + (s: Float, a: Tensor) -> Tensor { a.map { s + $0 } }
-    public static func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 } }
-    public static func * (s: Float, a: Tensor) -> Tensor { a.map { s * $0 } }
-    public static func / (s: Float, a: Tensor) -> Tensor { a.map { s / $0 } }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.mapElements(AddScalar(s: s)) }
+    public static func - (a: Tensor, s: Float) -> Tensor { a.mapElements(AddScalar(s: -s)) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.mapElements(MultiplyScalar(s: s)) }
+    public static func / (a: Tensor, s: Float) -> Tensor { a.mapElements(DivideByScalar(s: s)) }
+    public static func + (s: Float, a: Tensor) -> Tensor { a.mapElements(AddScalar(s: s)) }
+    public static func - (s: Float, a: Tensor) -> Tensor { a.mapElements(SubtractFromScalar(s: s)) }
+    public static func * (s: Float, a: Tensor) -> Tensor { a.mapElements(MultiplyScalar(s: s)) }
+    public static func / (s: Float, a: Tensor) -> Tensor { a.mapElements(DivideScalar(s: s)) }
 
     /// In-place `self += other` (same shape), used to accumulate gradients without allocating.
     public mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
@@ -38,11 +39,11 @@ extension Tensor {
         }
     }
 
-    public func exp() -> Tensor { map(cost: 2) { fastExp($0) } }
+    public func exp() -> Tensor { mapElements(Exp(), cost: 2) }
     public func log() -> Tensor { map(cost: 8) { Foundation.log($0) } }
-    public func sqrt() -> Tensor { map(cost: 2) { $0.squareRoot() } }
-    public func abs() -> Tensor { map { Swift.abs($0) } }
-    public func squared() -> Tensor { map { $0 * $0 } }
+    public func sqrt() -> Tensor { mapElements(SquareRoot(), cost: 2) }
+    public func abs() -> Tensor { mapElements(Absolute()) }
+    public func squared() -> Tensor { mapElements(Square()) }
     public func sign() -> Tensor { map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
     /// `x^p` with a constant exponent; integer-valued small `p` avoid `powf`.
     public func pow(_ p: Float) -> Tensor {
@@ -56,21 +57,21 @@ extension Tensor {
         }
     }
     public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
-        map { Swift.min(Swift.max($0, lo), hi) }
+        mapElements(Clamp(lo: lo, hi: hi))
     }
 
     /// 1 where `self > other`, else 0 (broadcasting).
-    public func greater(_ other: Tensor) -> Tensor { Tensor.binary(self, other) { $0 > $1 ? 1 : 0 } }
-    public func greaterEqual(_ other: Tensor) -> Tensor { Tensor.binary(self, other) { $0 >= $1 ? 1 : 0 } }
-    public func lessEqual(_ other: Tensor) -> Tensor { Tensor.binary(self, other) { $0 <= $1 ? 1 : 0 } }
-    public func less(_ other: Tensor) -> Tensor { Tensor.binary(self, other) { $0 < $1 ? 1 : 0 } }
-    public func equal(_ other: Tensor) -> Tensor { Tensor.binary(self, other) { $0 == $1 ? 1 : 0 } }
+    public func greater(_ other: Tensor) -> Tensor { Tensor.binary(self, other, Greater.self) }
+    public func greaterEqual(_ other: Tensor) -> Tensor { Tensor.binary(self, other, GreaterEqual.self) }
+    public func lessEqual(_ other: Tensor) -> Tensor { Tensor.binary(self, other, LessEqual.self) }
+    public func less(_ other: Tensor) -> Tensor { Tensor.binary(self, other, Less.self) }
+    public func equal(_ other: Tensor) -> Tensor { Tensor.binary(self, other, Equal.self) }
     public func greater(_ s: Float) -> Tensor { map { $0 > s ? 1 : 0 } }
     public func less(_ s: Float) -> Tensor { map { $0 < s ? 1 : 0 } }
 }
 
-public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { Tensor.binary(a, b) { Swift.min($0, $1) } }
-public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { Tensor.binary(a, b) { Swift.max($0, $1) } }
+public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { Tensor.binary(a, b, Minimum.self) }
+public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { Tensor.binary(a, b, Maximum.self) }
 
 /// `mask ? a : b` element-wise (mask holds 0/1; all three broadcast).
 public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
@@ -81,4 +82,35 @@ public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
             Parallel.forEachChunk(m.count) { r in for i in r { out[i] = pm[i] != 0 ? px[i] : py[i] } }
         } } }
     }
+}
+
+/// A binary element-wise operation as a type, so that `Tensor.binary` is specialised (and vectorised) for it.
+protocol ElementwiseBinaryOperation { static func apply(_ a: Float, _ b: Float) -> Float }
+enum Add: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+enum Subtract: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+enum Multiply: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+enum Divide: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+enum Minimum: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) } }
+enum Maximum: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
+enum Greater: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
+enum GreaterEqual: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }
+enum Less: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
+enum LessEqual: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
+enum Equal: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+
+/// A unary element-wise operation as a value type (parameters as stored properties), for the same reason.
+protocol ElementwiseUnaryOperation { func apply(_ x: Float) -> Float }
+struct Negate: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { -x } }
+struct AddScalar: ElementwiseUnaryOperation { let s: Float; @inline(__always) func apply(_ x: Float) -> Float { x + s } }
+struct MultiplyScalar: ElementwiseUnaryOperation { let s: Float; @inline(__always) func apply(_ x: Float) -> Float { x * s } }
+struct DivideByScalar: ElementwiseUnaryOperation { let s: Float; @inline(__always) func apply(_ x: Float) -> Float { x / s } }
+struct SubtractFromScalar: ElementwiseUnaryOperation { let s: Float; @inline(__always) func apply(_ x: Float) -> Float { s - x } }
+struct DivideScalar: ElementwiseUnaryOperation { let s: Float; @inline(__always) func apply(_ x: Float) -> Float { s / x } }
+struct Exp: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { fastExp(x) } }
+struct SquareRoot: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { x.squareRoot() } }
+struct Absolute: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { Swift.abs(x) } }
+struct Square: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { x * x } }
+struct Clamp: ElementwiseUnaryOperation {
+    let lo: Float, hi: Float
+    @inline(__always) func apply(_ x: Float) -> Float { Swift.min(Swift.max(x, lo), hi) }
 }
