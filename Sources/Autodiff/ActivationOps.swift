@@ -34,7 +34,7 @@ extension Variable {
 /// ReLU(a + b) for equal shapes in one pass (residual blocks): both inputs receive the same gated gradient.
 public func addReLU(_ a: Variable, _ b: Variable) -> Variable {
     precondition(a.shape == b.shape, "addReLU: shapes \(a.shape) and \(b.shape) differ")
-    let out = a.value.zipMap(b.value, cost: 1) { Swift.max($0 + $1, 0) }
+    let out = a.value.zipElements(b.value, AddReLU.self)
     return Variable.record(out, op: "addReLU", inputs: [a, b]) { g in
         let gated = out.reluBackward(g)
         return [gated, gated]

@@ -3,7 +3,7 @@
 import Foundation
 
 extension Tensor {
-    public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
+    public func relu() -> Tensor { mapElements(ReLU()) }
     /// GELU in the exact erf form: x·Φ(x) = ½x(1 + erf(x/√2)).
     public func gelu() -> Tensor {
         // Explicit loops (not `map`): the closure would not be inlined, and the loop would not vectorise.
@@ -14,7 +14,7 @@ extension Tensor {
             }
         }
     }
-    public func sigmoid() -> Tensor { map(cost: 8) { 1 / (1 + fastExp(-$0)) } }
+    public func sigmoid() -> Tensor { mapElements(Sigmoid(), cost: 8) }
     public func silu() -> Tensor { map(cost: 8) { $0 / (1 + fastExp(-$0)) } }
     /// tanh as 1 − 2/(e^{2x} + 1) (absolute error ~1e-7).
     public func tanh() -> Tensor { map(cost: 4) { 1 - 2 / (fastExp(2 * $0) + 1) } }
@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     /// grad ⊙ relu'(x), with x = self (the input).
-    public func reluBackward(_ grad: Tensor) -> Tensor { zipMap(grad) { $0 > 0 ? $1 : 0 } }
+    public func reluBackward(_ grad: Tensor) -> Tensor { zipElements(grad, ReLUGate.self) }
     /// grad ⊙ (Φ(x) + x·φ(x)).
     public func geluBackward(_ grad: Tensor) -> Tensor {
         precondition(grad.count == count, "gradient of \(grad.shape) for value of \(shape)")
@@ -58,7 +58,7 @@ extension Tensor {
         }
     }
     /// grad ⊙ y(1−y), with y = self (the sigmoid output).
-    public func sigmoidBackwardFromOutput(_ grad: Tensor) -> Tensor { zipMap(grad) { y, g in g * y * (1 - y) } }
+    public func sigmoidBackwardFromOutput(_ grad: Tensor) -> Tensor { zipElements(grad, SigmoidGate.self) }
     /// grad ⊙ (1−y²), with y = self (the tanh output).
     public func tanhBackwardFromOutput(_ grad: Tensor) -> Tensor { zipMap(grad) { y, g in g * (1 - y * y) } }
     /// grad ⊙ σ(x)(1 + x(1−σ(x))), with x = self.

@@ -169,6 +169,18 @@ extension Tensor {
         }
     }
 
+    /// out[i] = Op(self[i], other[i]) for same-count tensors (shape of self), specialised for `Op`.
+    @inlinable @inline(__always)
+    public func zipElements<Op: ElementwiseBinaryOperation>(_ other: Tensor, _: Op.Type) -> Tensor {
+        precondition(other.count == count, "zipElements of \(shape) and \(other.shape)")
+        let n = count
+        return Tensor(shape: shape) { out in
+            withUnsafePointer { pa in other.withUnsafePointer { pb in
+                Parallel.forEachChunk(n, costPerItem: 1) { r in for i in r { out[i] = Op.apply(pa[i], pb[i]) } }
+            } }
+        }
+    }
+
     /// Element-wise unary map with a closure: called per element (the closure reaches the parallel
     /// loop as a value), so hot operations use `mapElements` instead.
     @inlinable @inline(__always)

@@ -85,7 +85,7 @@ public func select(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
 }
 
 /// A binary element-wise operation as a type, so that `Tensor.binary` is specialised (and vectorised) for it.
-protocol ElementwiseBinaryOperation { static func apply(_ a: Float, _ b: Float) -> Float }
+public protocol ElementwiseBinaryOperation { static func apply(_ a: Float, _ b: Float) -> Float }
 enum Add: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
 enum Subtract: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
 enum Multiply: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
@@ -97,6 +97,12 @@ enum GreaterEqual: ElementwiseBinaryOperation { @inline(__always) static func ap
 enum Less: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
 enum LessEqual: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
 enum Equal: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+/// max(a + b, 0): the residual add fused with its ReLU.
+public enum AddReLU: ElementwiseBinaryOperation { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a + b, 0) } }
+/// b where a > 0, else 0: a ReLU's gradient gate (a the ReLU's input or output, b the gradient).
+enum ReLUGate: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > 0 ? b : 0 } }
+/// b·a(1 − a): the sigmoid's gradient from its output a.
+enum SigmoidGate: ElementwiseBinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { b * a * (1 - a) } }
 
 /// A unary element-wise operation as a value type (parameters as stored properties), for the same reason.
 protocol ElementwiseUnaryOperation { func apply(_ x: Float) -> Float }
@@ -110,6 +116,8 @@ struct Exp: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float)
 struct SquareRoot: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { x.squareRoot() } }
 struct Absolute: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { Swift.abs(x) } }
 struct Square: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { x * x } }
+struct ReLU: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { x > 0 ? x : 0 } }
+struct Sigmoid: ElementwiseUnaryOperation { @inline(__always) func apply(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) } }
 struct Clamp: ElementwiseUnaryOperation {
     let lo: Float, hi: Float
     @inline(__always) func apply(_ x: Float) -> Float { Swift.min(Swift.max(x, lo), hi) }
