@@ -128,7 +128,7 @@ extension Tensor {
                         for o in r { out[o] = Tensor.rowSum(p + o * n, n) }
                     }
                 } else {
-                    Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner) { $0 + $1 }
+                    Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner, Add.self)
                 }
             }
         }
@@ -145,16 +145,17 @@ extension Tensor {
                         for o in r { out[o] = Tensor.rowMax(p + o * n, n) }
                     }
                 } else {
-                    Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner) { Swift.max($0, $1) }
+                    Tensor.accumulateRows(p, out, outer: outer, n: n, inner: inner, Maximum.self)
                 }
             }
         }
     }
 
-    /// out[o, k] = fold over j of p[o, j, k]; the inner loop runs along k (unit stride).
+    /// out[o, k] = fold over j of p[o, j, k]; the inner loop runs along k (unit stride). The fold is a
+    /// type so that the loop is specialised for it (see `binary`).
     @inline(__always)
-    static func accumulateRows(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                               outer: Int, n: Int, inner: Int, _ op: (Float, Float) -> Float) {
+    static func accumulateRows<Op: ElementwiseBinaryOperation>(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                                               outer: Int, n: Int, inner: Int, _: Op.Type) {
         if n == 0 { out.initialize(repeating: 0, count: outer * inner); return }
         let splitInner = outer < Parallel.threadCount
         let items = splitInner ? inner : outer
@@ -167,7 +168,7 @@ extension Tensor {
                 for k in innerRange { dst[k] = src[k] }
                 for j in 1..<n {
                     let row = src + j * inner
-                    for k in innerRange { dst[k] = op(dst[k], row[k]) }
+                    for k in innerRange { dst[k] = Op.apply(dst[k], row[k]) }
                 }
             }
         }
