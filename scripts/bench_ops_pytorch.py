@@ -39,7 +39,8 @@ def bench(name, flops, body):
         cpu_times.append((time.process_time() - cpu_start) * 1000)
     median, cpu = statistics.median(times), statistics.median(cpu_times)
     gflops = flops / (median * 1e6) if flops else 0.0
-    print(f"{name:<42} {median:9.2f} ms  {gflops:7.1f} GFLOP/s  (min {min(times):.2f}, cpu {cpu:.1f} ms, n={args.repeats})", flush=True)
+    rate = f"{gflops:7.1f} GFLOP/s" if flops else "      - GFLOP/s"
+    print(f"{name:<42} {median:9.3f} ms  {rate}  (min {min(times):.3f}, cpu {cpu:.1f} ms, n={args.repeats})", flush=True)
     results.append({"case": name, "median_ms": median, "min_ms": min(times), "cpu_ms": cpu, "gflops": gflops, "repeats": args.repeats})
 
 

@@ -1,5 +1,5 @@
 // `diffinst bench ops --kernels`: element-wise, reduction, layout and small-product kernels, under the
-// names scripts/bench_kernels_pytorch.py prints, so the two line up case by case in one session.
+// names `scripts/bench_ops_pytorch.py --kernels` prints, so the two line up case by case in one session.
 import Tensor
 import Autodiff
 import NN

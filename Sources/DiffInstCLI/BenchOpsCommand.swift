@@ -21,7 +21,7 @@ struct BenchOpsCommand: ParsableCommand {
     @Option(help: "Timed runs per case (after 3 warm-up runs).") var repeats = 10
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Comma-separated case-name prefixes to run (default: all).") var only: String?
-    @Flag(help: "Also time element-wise, reduction, layout and small-product kernels (peer: scripts/bench_kernels_pytorch.py).")
+    @Flag(help: "Also time element-wise, reduction, layout and small-product kernels (peer: scripts/bench_ops_pytorch.py --kernels).")
     var kernels = false
 
     /// `cpuMilliseconds`: median process CPU time (all threads) per run, which a loaded, shared machine inflates less than wall time.

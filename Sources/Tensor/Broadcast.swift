@@ -96,16 +96,7 @@ extension Tensor {
     /// thread's worth), while a generic parameter specialises into each loop so the loops vectorise.
     @inline(__always)
     static func binary<Op: ElementwiseBinaryOperation>(_ a: Tensor, _ b: Tensor, _: Op.Type) -> Tensor {
-        if a.shape == b.shape {
-            let n = a.count
-            return Tensor(shape: a.shape) { out in
-                a.withUnsafePointer { pa in b.withUnsafePointer { pb in
-                    Parallel.forEachChunk(n, costPerItem: 1) { r in
-                        for i in r { out[i] = Op.apply(pa[i], pb[i]) }
-                    }
-                } }
-            }
-        }
+        if a.shape == b.shape { return a.zipElements(b, Op.self) }
         let outShape = Broadcast.shape(a.shape, b.shape)
         let n = outShape.reduce(1, *)
         if b.count == 1 && a.count == n {

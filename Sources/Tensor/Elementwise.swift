@@ -1,6 +1,6 @@
 // Element-wise arithmetic and math on `Tensor` (numpy broadcasting), plus comparisons and `select`.
-// Unary ops are one-line closures for `map`; binary ops are operation types that `Tensor.binary`
-// (Broadcast.swift) is specialised for.
+// The operations are types (bottom of this file) that `Tensor.binary` / `mapElements` (Broadcast.swift)
+// are specialised for; the rarely used ones stay one-line closures for `map`.
 import Foundation
 
 extension Tensor {
