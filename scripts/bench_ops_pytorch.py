@@ -155,6 +155,20 @@ if args.kernels:
         F.layer_norm(xv, (256,), wv, bv).sum().backward()
 
     bench("layerNorm [400,256] fwd+bwd", 0, layer_norm_step)
+    # ResNet-18's layer3 and layer4 3×3 convolutions at batch 4, 128² input (few output columns).
+    for channels, size in ((256, 8), (512, 4)):
+        cx = torch.randn(4, channels, size, size, requires_grad=True)
+        cconv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        cflops = 2 * 4 * size * size * channels * channels * 9
+        with torch.no_grad():
+            bench(f"conv3x3 {channels}->{channels} 4x{size}x{size} fwd", cflops, lambda: cconv(cx))
+
+        def small_conv_step():
+            cconv.zero_grad(set_to_none=True)
+            cx.grad = None
+            cconv(cx).sum().backward()
+
+        bench(f"conv3x3 {channels}->{channels} 4x{size}x{size} fwd+bwd", 3 * cflops, small_conv_step)
     batch_tokens = torch.randn(4, 100, 128)
     batch_attention = torch.nn.MultiheadAttention(128, 8, batch_first=True)
     with torch.no_grad():

@@ -10,6 +10,9 @@
 #define NC 2048
 #define MC_WIDE 96
 #define MC_NARROW 112
+#ifndef DIRECT_TILES
+#define DIRECT_TILES 4
+#endif
 #define AVX512 __attribute__((target("avx512f")))
 #define AVX2 __attribute__((target("avx2,fma")))
 
@@ -27,7 +30,12 @@ typedef void (*dk_micro_kernel)(long kc, const float *restrict ap, const float *
 /// dst[j·ldd + i] = src[i·lds + j] for a 16×16 block.
 typedef void (*dk_transpose)(const float *src, long lds, float *dst, long ldd);
 
-typedef struct { int mr, nr; long mc; dk_micro_kernel kernel; } dk_tile;
+/// As dk_micro_kernel with op(A) read in place: element (r, p) of the tile at a[r·row_stride + p·k_stride].
+typedef void (*dk_direct_kernel)(long kc, const float *a, long row_stride, long k_stride, const float *restrict bp,
+                                 float *c, long ldc, long rows, long cols, float alpha, float beta, int first);
+
+/// `direct` (optional) skips packing op(A) on products with at most `direct_tiles` column tiles.
+typedef struct { int mr, nr; long mc; dk_micro_kernel kernel; dk_direct_kernel direct; long direct_tiles; } dk_tile;
 
 /// One instruction set's kernels. Products at most `narrow_columns` wide use the narrow tile.
 typedef struct {

@@ -172,6 +172,34 @@ AVX512 static void kernel_6x64(long kc, const float *restrict ap, const float *r
     WIDE_STORE(0) WIDE_STORE(1) WIDE_STORE(2) WIDE_STORE(3) WIDE_STORE(4) WIDE_STORE(5)
 }
 
+// The 6×64 tile with op(A) read in place (see dk_direct_kernel). On products one or two tiles wide
+// (ResNet's 8×8 and 4×4 maps at batch 4: 64-256 columns against 256×2304 or 512×4608 weights),
+// packing A costs about as much as the product, since each packed element meets only 64-128 columns.
+// Rows past `rows` alias row 0 and are not stored.
+#define DIRECT_FMA(r)                                \
+    {                                                \
+        __m512 a = _mm512_set1_ps(a##r[o]);          \
+        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);   \
+        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);   \
+        c##r##2 = _mm512_fmadd_ps(a, b2, c##r##2);   \
+        c##r##3 = _mm512_fmadd_ps(a, b3, c##r##3);   \
+    }
+AVX512 static void kernel_6x64_direct(long kc, const float *a, long rs, long ks, const float *restrict bp, float *c,
+                                      long ldc, long rows, long cols, float alpha, float beta, int first) {
+    const float *a0 = a, *a1 = rows > 1 ? a + rs : a, *a2 = rows > 2 ? a + 2 * rs : a;
+    const float *a3 = rows > 3 ? a + 3 * rs : a, *a4 = rows > 4 ? a + 4 * rs : a, *a5 = rows > 5 ? a + 5 * rs : a;
+    WIDE_ZERO(0) WIDE_ZERO(1) WIDE_ZERO(2) WIDE_ZERO(3) WIDE_ZERO(4) WIDE_ZERO(5)
+    for (long p = 0, o = 0; p < kc; p++, o += ks) {
+        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16), b2 = _mm512_load_ps(bp + 32), b3 = _mm512_load_ps(bp + 48);
+        DIRECT_FMA(0) DIRECT_FMA(1) DIRECT_FMA(2) DIRECT_FMA(3) DIRECT_FMA(4) DIRECT_FMA(5)
+        bp += 64;
+    }
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(first ? beta : 1.f);
+    int load = !(first && beta == 0.f);
+    __mmask16 m0 = tail_mask(cols), m1 = tail_mask(cols - 16), m2 = tail_mask(cols - 32), m3 = tail_mask(cols - 48);
+    WIDE_STORE(0) WIDE_STORE(1) WIDE_STORE(2) WIDE_STORE(3) WIDE_STORE(4) WIDE_STORE(5)
+}
+
 #define NARROW_ZERO(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = c##r##0;
 #define NARROW_FMA(r)                                \
     {                                                \
@@ -210,12 +238,19 @@ const dk_isa dk_isa_avx512 = {
     .b_strip_outer = 0,
     .narrow_columns = 32,
     .nc = NC,
-    .wide = {.mr = 6, .nr = 64, .mc = MC_WIDE, .kernel = kernel_6x64},
+    .wide = {.mr = 6, .nr = 64, .mc = MC_WIDE, .kernel = kernel_6x64, .direct = kernel_6x64_direct, .direct_tiles = DIRECT_TILES},
     .narrow = {.mr = 14, .nr = 32, .mc = MC_NARROW, .kernel = kernel_14x32},
     .pack_a = pack_a_avx512,
     .pack_b_matrix = pack_b_matrix_avx512,
     .transpose16 = dk_transpose16,
 };
+
+// DIFFINST_DIRECT_A=N overrides the tile's direct_tiles (0 = always pack A), to compare and tune.
+static long direct_tiles_override(long fallback) {
+    static long cached = -2;
+    if (cached == -2) { const char *v = getenv("DIFFINST_DIRECT_A"); cached = v ? atol(v) : -1; }
+    return cached >= 0 ? cached : fallback;
+}
 
 // Loops only: the instruction-set work happens in the kernel and packers it is handed.
 void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float alpha, const float *a, long lda,
@@ -223,6 +258,8 @@ void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float
     if (m <= 0 || n <= 0) return;
     const dk_tile tile = n <= isa->narrow_columns ? isa->narrow : isa->wide;
     const int mr = tile.mr, nr = tile.nr;
+    const int direct = tile.direct && (n + nr - 1) / nr <= direct_tiles_override(tile.direct_tiles);
+    const long rowStride = transA ? 1 : lda, kStride = transA ? lda : 1;
     if (!pack_a_buffer) {
         pack_a_buffer = aligned_floats((long)(MC_NARROW + 16) * KC);
         pack_b_buffer = aligned_floats((long)(NC + 64) * KC);
@@ -235,15 +272,19 @@ void dk_gemm_driver(const dk_isa *isa, int transA, long m, long n, long k, float
             for (long ic = 0; ic < m; ic += tile.mc) {
                 long mc = m - ic < tile.mc ? m - ic : tile.mc;
                 const float *aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
-                isa->pack_a(mc, kc, aBlock, lda, transA, mr, pack_a_buffer);
+                if (!direct) isa->pack_a(mc, kc, aBlock, lda, transA, mr, pack_a_buffer);
                 // Tile t in B-strip-outer or A-strip-outer order (see dk_isa.b_strip_outer).
                 const long rowTiles = (mc + mr - 1) / mr, columnTiles = (nc + nr - 1) / nr;
                 for (long t = 0; t < rowTiles * columnTiles; t++) {
                     const long ir = (isa->b_strip_outer ? t % rowTiles : t / columnTiles) * mr;
                     const long jr = (isa->b_strip_outer ? t / rowTiles : t % columnTiles) * nr;
                     long rows = mc - ir < mr ? mc - ir : mr, cols = nc - jr < nr ? nc - jr : nr;
-                    tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                ldc, rows, cols, alpha, beta, pc == 0);
+                    float *cTile = c + (ic + ir) * ldc + jc + jr;
+                    if (direct)
+                        tile.direct(kc, aBlock + ir * rowStride, rowStride, kStride, pack_b_buffer + jr * kc, cTile, ldc,
+                                    rows, cols, alpha, beta, pc == 0);
+                    else
+                        tile.kernel(kc, pack_a_buffer + ir * kc, pack_b_buffer + jr * kc, cTile, ldc, rows, cols, alpha, beta, pc == 0);
                 }
             }
         }

@@ -34,6 +34,18 @@ enum BenchKernelCases {
             let xv = Variable(x, requiresGrad: true), wv = Variable(row, requiresGrad: true), bv = Variable(row, requiresGrad: true)
             layerNorm(xv, weight: wv, bias: bv).sum().backward()
         }
+        // ResNet-18's layer3 and layer4 3×3 convolutions at batch 4, 128² input (few output columns).
+        for (channels, size) in [(256, 8), (512, 4)] {
+            let input = normal([4, channels, size, size])
+            let weight = Parameter(Tensor.randomNormal(shape: [channels, channels, 3, 3], mean: 0, std: 0.02, using: &random))
+            let flops = Double(2 * 4 * size * size * channels * channels * 9)
+            let name = "conv3x3 \(channels)->\(channels) 4x\(size)x\(size)"
+            bench("\(name) fwd", flops) { _ = withNoGrad { conv2d(Variable(input), weight: weight, padding: 1) } }
+            bench("\(name) fwd+bwd", 3 * flops) {
+                weight.grad = nil
+                conv2d(Variable(input, requiresGrad: true), weight: weight, padding: 1).sum().backward()
+            }
+        }
         let attention = MultiHeadAttention(embedDimension: 128, heads: 8, using: &random)
         let tokens = normal([4, 100, 128])
         bench("attention d128 h8 4x100 fwd", 0) { _ = withNoGrad { attention(Variable(tokens)) } }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The raw GEMM entry point against a Float64 triple loop: every transpose pair, padded leading
 /// dimensions, alpha/beta (beta = 0 must ignore NaN in C), sizes around the 6×64 / 14×32 tiles and the
-/// 256-deep k blocks, products large enough to be split over the pool by rows and by columns, and
+/// 256-deep k blocks, products at most 4 column tiles wide (op(A) read in place, no packing) and wider ones, products large enough to be split over the pool by rows and by columns, and
 /// every backend (our kernel with each instruction set the CPU runs, AVX-512 and/or AVX2+FMA; OpenBLAS always).
 final class GEMMTests: XCTestCase {
     struct Case { let m, n, k: Int; let ta, tb: Bool; let alpha, beta: Float }
