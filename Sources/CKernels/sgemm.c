@@ -299,6 +299,18 @@ static int best_level(void) {
     return 0;
 }
 
+#ifdef DK_SWIFT_NEEDS_AVX2
+#include <stdio.h>
+// The release build's Swift modules are compiled for AVX2+FMA (Package.swift): on a CPU without them the
+// first vector instruction would kill the process with SIGILL; say why before main instead.
+__attribute__((constructor)) static void require_avx2(void) {
+    if (best_level() >= 1) return;
+    fprintf(stderr, "diffinst: this build needs a CPU with AVX2 and FMA (its Swift code is compiled with "
+                    "-target-cpu haswell); rebuild with `DIFFINST_PORTABLE=1 swift build -c release`.\n");
+    exit(1);
+}
+#endif
+
 static int active_level = -1;
 
 int dk_available_isa(void) { return best_level(); }

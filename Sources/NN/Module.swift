@@ -27,6 +27,9 @@ public enum ModuleStateError: Error, CustomStringConvertible {
 open class Module {
     /// Training mode (true) or evaluation mode; set recursively by `train()` / `eval()`.
     public var isTraining = true
+    /// A frozen module stays in evaluation mode whatever `train()` says (its norms use running
+    /// statistics) and its parameters are left out of `trainableNamedParameters()`. Set with `freeze()`.
+    public private(set) var isFrozen = false
 
     public init() {}
 
@@ -74,10 +77,25 @@ open class Module {
     public var parameters: [Parameter] { namedParameters().map(\.1) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 
-    /// Sets training mode on this module and every descendant.
+    /// Sets training mode on this module and every descendant (frozen ones stay in evaluation mode).
     public func train(_ on: Bool = true) {
-        isTraining = on
-        for (_, m) in namedModules() { m.isTraining = on }
+        isTraining = on && !isFrozen
+        for (_, m) in namedModules() { m.isTraining = on && !m.isFrozen }
+    }
+
+    /// Freezes this module and every descendant (see `isFrozen`). The caller also stops gradients at
+    /// the frozen part's output (`detached()`), so backward does not run through it.
+    public func freeze() {
+        isFrozen = true
+        isTraining = false
+        for (_, m) in namedModules() { m.isFrozen = true; m.isTraining = false }
+    }
+
+    /// The parameters an optimizer should update: `namedParameters()` without those of frozen modules.
+    public func trainableNamedParameters() -> [(String, Parameter)] {
+        let frozen = namedModules().filter { $0.1.isFrozen }.map { $0.0 + "." }
+        if isFrozen { return [] }
+        return namedParameters().filter { name, _ in !frozen.contains { name.hasPrefix($0) } }
     }
     public func eval() { train(false) }
     public func zeroGrad() { for p in parameters { p.grad = nil } }

@@ -109,6 +109,15 @@ public enum Gnuplot {
             .replacingOccurrences(of: "_", with: "\\\\_").replacingOccurrences(of: "@", with: "\\\\@") + "\""
     }
 
+    /// Keys beside the plot squeeze it: a run label of ~45 characters took half of the 960-pixel width.
+    /// Long titles go below the plot instead (gnuplot wraps them into rows).
+    static func keyPlacement(_ figure: Figure) -> String {
+        let longest = figure.series.filter { !$0.title.isEmpty }.map(\.title.count).max() ?? 0
+        return longest > maximumSideKeyCharacters ? "set key outside below center box opaque" : "set key outside right top box opaque"
+    }
+
+    static let maximumSideKeyCharacters = 28
+
     /// The gnuplot script: PNG with pngcairo, then the same plot as SVG.
     static func script(_ figure: Figure, name: String) -> String {
         var lines = [
@@ -120,7 +129,7 @@ public enum Gnuplot {
             "set xlabel \(quoted(figure.xLabel))",
             "set ylabel \(quoted(figure.yLabel))",
             "set grid lc rgb '#dddddd'",
-            "set key outside right top box opaque",
+            keyPlacement(figure),
             "set datafile missing 'NaN'",
         ]
         if figure.logScaleX { lines.append("set logscale x 2") }

@@ -71,4 +71,30 @@ final class BackboneTests: XCTestCase {
             XCTAssertNotNil(parameter.grad, "\(name) received no gradient")
         }
     }
+
+    /// model.backbone.frozen_stages = 2 (the official FREEZE_AT): stem and res2 get no gradient, are not
+    /// trainable, keep their running statistics under train(), and the later stages still learn.
+    func testFrozenStagesStopGradientsAndStayInEvaluationMode() {
+        var random = RandomGenerator(seed: 5)
+        let resnet = ResNet(depth: 18, widthMultiplier: 0.125, normalization: .batchNorm, using: &random)
+        resnet.freeze(stages: 2)
+        resnet.train()
+        let frozenPrefixes = ["stem.", "res2."]
+        func isFrozen(_ name: String) -> Bool { frozenPrefixes.contains { name.hasPrefix($0) } }
+        let trainable = resnet.trainableNamedParameters().map(\.0)
+        XCTAssertFalse(trainable.isEmpty)
+        XCTAssertEqual(Set(trainable), Set(resnet.namedParameters().map(\.0).filter { !isFrozen($0) }))
+        for (name, module) in resnet.namedModules() {
+            XCTAssertEqual(module.isTraining, !isFrozen(name + "."), "\(name) training mode")
+        }
+        let frozenStatistics = resnet.namedBuffers().filter { isFrozen($0.0) }.map(\.1.value.scalars)
+        let liveStatistics = resnet.namedBuffers().filter { !isFrozen($0.0) }.map(\.1.value.scalars)
+        resnet(Variable(randomTensor([2, 3, 64, 64], seed: 6))).all.map { $0.sum() }.reduce(Variable(Tensor(0)), +).backward()
+        for (name, parameter) in resnet.namedParameters() {
+            if isFrozen(name) { XCTAssertNil(parameter.grad, "\(name) is frozen but got a gradient") }
+            else { XCTAssertNotNil(parameter.grad, "\(name) received no gradient") }
+        }
+        XCTAssertEqual(resnet.namedBuffers().filter { isFrozen($0.0) }.map(\.1.value.scalars), frozenStatistics, "frozen running statistics moved")
+        XCTAssertNotEqual(resnet.namedBuffers().filter { !isFrozen($0.0) }.map(\.1.value.scalars), liveStatistics, "live running statistics did not update")
+    }
 }

@@ -1,7 +1,7 @@
 // Plotting: the debiased EMA against a direct evaluation of its definition, statistics, and real gnuplot
 // output (PNG + SVG with the .gp script and .dat columns beside them).
 import XCTest
-import Plotting
+@testable import Plotting
 import Recording
 
 final class PlottingTests: XCTestCase {
@@ -73,5 +73,16 @@ final class PlottingTests: XCTestCase {
         let data = try String(contentsOfFile: directory + "/loss.dat", encoding: .utf8)
         XCTAssertTrue(data.contains("# index 1: run a"))
         XCTAssertEqual(data.components(separatedBy: "\n").filter { $0.hasPrefix("1\t") }.count, 3)
+    }
+
+    func testLongSeriesTitlesPutTheKeyBelowThePlot() {
+        var figure = Figure(title: "loss", xLabel: "step", yLabel: "loss")
+        figure.series.append(PlotSeries(title: "lr=0.001", columnNames: ["step", "loss"], rows: [[1, 2]], style: .line(faint: false), colorIndex: 0))
+        XCTAssertTrue(Gnuplot.script(figure, name: "loss").contains("set key outside right top"))
+        figure.series.append(PlotSeries(title: "max_steps=4000,eval_every=500,checkpoint_every=500", columnNames: ["step", "loss"],
+                                        rows: [[1, 2]], style: .line(faint: false), colorIndex: 1))
+        let script = Gnuplot.script(figure, name: "loss")
+        XCTAssertTrue(script.contains("set key outside below center"))
+        XCTAssertFalse(script.contains("outside right"))
     }
 }

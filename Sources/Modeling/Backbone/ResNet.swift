@@ -124,6 +124,8 @@ public final class ResNet: Module {
     public let res5: [ResidualBlock]
     /// Output channels of res2..res5.
     public let outChannels: [Int]
+    /// Frozen stages (detectron2's FREEZE_AT): 0 none, 1 the stem, 2 stem + res2, … 5 everything.
+    public private(set) var frozenStages = 0
 
     /// - Parameters: `depth` 18, 34 or 50; `widthMultiplier` scales the base width 64 (stem and stages).
     public init(depth: Int, widthMultiplier: Float = 1, normalization: ChannelNormalizationKind = .batchNorm,
@@ -158,11 +160,25 @@ public final class ResNet: Module {
         super.init()
     }
 
+    /// Freezes the first `stages` parts (stem, res2, res3, res4, res5): they keep their weights and
+    /// running statistics, and no gradient flows into them (their outputs are detached).
+    public func freeze(stages: Int) {
+        precondition((0...5).contains(stages), "ResNet: frozen stages \(stages) is not in 0...5")
+        frozenStages = stages
+        let parts: [[Module]] = [[stem], res2, res3, res4, res5]
+        for part in parts.prefix(stages) { for module in part { module.freeze() } }
+    }
+
     /// images N×3×H×W → res2..res5.
     public func callAsFunction(_ images: Variable) -> ResNetFeatures {
-        func run(_ blocks: [ResidualBlock], _ x: Variable) -> Variable { blocks.reduce(x) { $1($0) } }
-        let c2 = run(res2, stem(images)), c3 = run(res3, c2), c4 = run(res4, c3)
-        return ResNetFeatures(res2: c2, res3: c3, res4: c4, res5: run(res5, c4))
+        func run(_ blocks: [ResidualBlock], _ x: Variable, part: Int) -> Variable {
+            let y = blocks.reduce(x) { $1($0) }
+            return part <= frozenStages ? y.detached() : y
+        }
+        var x = stem(images)
+        if frozenStages >= 1 { x = x.detached() }
+        let c2 = run(res2, x, part: 2), c3 = run(res3, c2, part: 3), c4 = run(res4, c3, part: 4)
+        return ResNetFeatures(res2: c2, res3: c3, res4: c4, res5: run(res5, c4, part: 5))
     }
 
     /// Forward multiply-accumulates per image of `height × width` (convolutions only).

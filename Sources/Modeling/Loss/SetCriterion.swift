@@ -13,7 +13,7 @@ public struct LossBreakdown {
     public var total: Variable
     /// Weighted terms by name, e.g. "loss_ce", "loss_masks_3".
     public var terms: [(name: String, value: Float)]
-    /// Matched proposals per stage.
+    /// Matched proposals per supervised stage (every stage, or only the last without deep supervision).
     public var matchedCounts: [Int]
     /// Mean IoU of the final stage's matched masks (σ > 0.5 at stride 4) with their targets; nil when nothing matched.
     public var matchedMaskIoU: Float?
@@ -47,7 +47,8 @@ public struct SetCriterion {
         var terms: [(String, Float)] = []
         var counts: [Int] = []
         var maskIoU: Float? = nil
-        for (index, stage) in stages.enumerated() {
+        // Without deep supervision only the last stage is matched and scored.
+        for (index, stage) in stages.enumerated() where configuration.deepSupervision || index == stages.count - 1 {
             let suffix = index == stages.count - 1 ? "" : "_\(index)"
             let (stageTerms, matched, iou) = stageLosses(stage, maskFeatures: maskFeatures, batch: batch)
             if index == stages.count - 1 { maskIoU = iou }

@@ -13,6 +13,8 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
     /// Scales the ResNet base width 64 (1 = the standard network).
     public var backboneWidthMultiplier: Float = 1
     public var backboneNorm: BackboneNorm = .batchNorm
+    /// Backbone parts frozen (0 none, 1 stem, 2 stem + res2 = the official FREEZE_AT, … 5).
+    public var frozenBackboneStages: Int = 0
     public var fpnChannels: Int = 128
     // Mask branch (spec §5).
     public var maskBranchChannels: Int = 64
@@ -38,6 +40,13 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
     public var signalScale: Float = 2
     // Losses (spec §9).
     public var matcher: MatcherKind = .dynamicK
+    /// Matching cost weights (spec §9.2: class 2, L1 5, GIoU 2) and the dynamic-k top-k (OTA_K, 5).
+    public var matchCostClass: Float = 2
+    public var matchCostL1: Float = 5
+    public var matchCostGIoU: Float = 2
+    public var matchCandidates: Int = 5
+    /// Supervise every stage (official); false = only the last stage's losses.
+    public var deepSupervision = true
     public var classWeight: Float = 2
     public var l1Weight: Float = 5
     public var giouWeight: Float = 2
@@ -46,6 +55,27 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
     public var focalGamma: Float = 2
 
     public init() {}
+
+    /// The configured matcher with its cost weights (focal α, γ as in the loss, as the official code does).
+    public func makeMatcher() -> any Matcher {
+        var weights = MatchingCostWeights()
+        weights.classWeight = matchCostClass
+        weights.l1Weight = matchCostL1
+        weights.giouWeight = matchCostGIoU
+        weights.focalAlpha = focalAlpha
+        weights.focalGamma = focalGamma
+        switch matcher {
+        case .dynamicK:
+            var m = DynamicKMatcher()
+            m.weights = weights
+            m.candidateCount = matchCandidates
+            return m
+        case .hungarian:
+            var m = HungarianMatcher()
+            m.weights = weights
+            return m
+        }
+    }
 
     /// Width of the time embedding after the time MLP: 4 × hidden (1024 for the paper).
     public var timeDimension: Int { 4 * hiddenDimension }
@@ -95,6 +125,8 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
         if stageCount < 1 { throw fail("stageCount must be at least 1") }
         if classCount < 1 { throw fail("classCount must be at least 1") }
         if proposalCount < 1 { throw fail("proposalCount must be at least 1") }
+        if !(0...5).contains(frozenBackboneStages) { throw fail("frozenBackboneStages \(frozenBackboneStages) is not in 0...5") }
+        if matchCandidates < 1 { throw fail("matchCandidates must be at least 1") }
     }
 }
 

@@ -34,7 +34,7 @@ public final class DiffusionInstModel: Module {
         timeEmbedding = TimeEmbedding(dimension: c.hiddenDimension, outputDimension: c.timeDimension, using: &generator)
         stages = (0..<c.stageCount).map { _ in DecoderStage(configuration: c, parameterCount: representation.parameterCount, using: &generator) }
         diffusion = BoxDiffusion(schedule: schedule, signalScale: c.signalScale)
-        let matcher: any Matcher = c.matcher == .dynamicK ? DynamicKMatcher() : HungarianMatcher()
+        let matcher = c.makeMatcher()
         criterion = SetCriterion(configuration: c, matcher: matcher, maskRepresentation: representation)
         trainingNoise = NoiseGenerator(seed: seed ^ 0x5EED)
         super.init()

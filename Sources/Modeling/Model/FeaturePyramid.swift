@@ -15,7 +15,9 @@ public final class FeaturePyramid: Module {
         case .frozenBatchNorm: normalization = .frozenBatchNorm
         case .groupNorm: normalization = .groupNorm(groups: 32)
         }
-        backbone = ResNet(depth: c.resnetDepth, widthMultiplier: c.backboneWidthMultiplier, normalization: normalization, using: &generator)
+        let resnet = ResNet(depth: c.resnetDepth, widthMultiplier: c.backboneWidthMultiplier, normalization: normalization, using: &generator)
+        resnet.freeze(stages: c.frozenBackboneStages)
+        backbone = resnet
         fpn = FPN(inChannels: backbone.outChannels, outChannels: c.fpnChannels, using: &generator)
         super.init()
     }

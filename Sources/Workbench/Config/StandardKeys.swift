@@ -1,6 +1,7 @@
 // Every experiment key with its default and documentation. Model defaults follow the official
 // DiffusionInst code (../shared/spec/diffusioninst.md, section numbers cited); Experiments/diffusioninst_tiny.toml
-// holds the CPU reference configuration (spec/workloads.md). Keys not yet read by a task are still validated.
+// holds the CPU reference configuration (spec/workloads.md). The diffusioninst task reads every model, mask,
+// matcher and optimizer key; values it does not implement are rejected by name (DiffusionInstFactory.rejectUnimplemented).
 import Foundation
 
 enum StandardKeys {

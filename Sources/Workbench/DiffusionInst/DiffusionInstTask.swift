@@ -16,7 +16,7 @@ import Modeling
 public final class DiffusionInstTask: ExperimentTask {
     let config: ResolvedConfig
     public let model: DiffusionInstModel
-    let optimizer: AdamW
+    let optimizer: any Optimizer
     let parameters: [Parameter]
     let schedule: LearningRate
     let clipNorm: Float
@@ -34,7 +34,8 @@ public final class DiffusionInstTask: ExperimentTask {
 
     public var primaryMetric: String { "segm.AP" }
     public var higherIsBetter: Bool { true }
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    /// All model parameters, frozen ones included.
+    public var parameterCount: Int { model.parameterCount }
 
     public init(config: ResolvedConfig) throws {
         self.config = config
@@ -42,10 +43,16 @@ public final class DiffusionInstTask: ExperimentTask {
         model = try DiffusionInstModel(configuration: modelConfiguration, seed: UInt64(config.seed("init")),
                                        schedule: DiffusionInstFactory.schedule(config))
         model.trainingNoise = NoiseGenerator(seed: UInt64(config.seed("sampling")))
-        parameters = model.namedParameters().map(\.1)
-        optimizer = AdamW(namedParameters: model.namedParameters(), learningRate: Float(config.double("optimizer.lr")),
-                          beta1: Float(config.double("optimizer.beta1")), beta2: Float(config.double("optimizer.beta2")),
-                          epsilon: Float(config.double("optimizer.eps")), weightDecay: Float(config.double("optimizer.weight_decay")))
+        // Frozen backbone stages (model.backbone.frozen_stages) are neither updated nor decayed.
+        let trainable = model.trainableNamedParameters()
+        parameters = trainable.map(\.1)
+        let lr = Float(config.double("optimizer.lr")), decay = Float(config.double("optimizer.weight_decay"))
+        if config.string("optimizer.kind") == "sgd" {
+            optimizer = SGD(namedParameters: trainable, learningRate: lr, momentum: Float(config.double("optimizer.momentum")), weightDecay: decay)
+        } else {
+            optimizer = AdamW(namedParameters: trainable, learningRate: lr, beta1: Float(config.double("optimizer.beta1")),
+                              beta2: Float(config.double("optimizer.beta2")), epsilon: Float(config.double("optimizer.eps")), weightDecay: decay)
+        }
         schedule = LearningRate(config: config)
         clipNorm = Float(config.double("optimizer.clip_grad_norm"))
         var augmentation = AugmentationConfig()

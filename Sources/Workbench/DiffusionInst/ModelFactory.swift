@@ -18,6 +18,7 @@ public enum DiffusionInstFactory {
         case "groupnorm": c.backboneNorm = .groupNorm
         default: c.backboneNorm = .frozenBatchNorm
         }
+        c.frozenBackboneStages = config.int("model.backbone.frozen_stages")
         c.fpnChannels = config.int("model.fpn.channels")
         c.maskBranchChannels = config.int("model.mask_branch.channels")
         c.maskTowerLayers = config.int("model.mask_branch.conv_layers")
@@ -45,17 +46,38 @@ public enum DiffusionInstFactory {
         c.timesteps = config.int("diffusion.timesteps")
         c.signalScale = Float(config.double("diffusion.signal_scale"))
         c.matcher = config.string("matcher.kind") == "hungarian" ? .hungarian : .dynamicK
+        c.matchCostClass = Float(config.double("matcher.cost_class"))
+        c.matchCostL1 = Float(config.double("matcher.cost_l1"))
+        c.matchCostGIoU = Float(config.double("matcher.cost_giou"))
+        c.matchCandidates = config.int("matcher.ota_k")
+        c.deepSupervision = config.bool("model.decoder.deep_supervision")
         c.classWeight = Float(config.double("loss.class_weight"))
         c.l1Weight = Float(config.double("loss.l1_weight"))
         c.giouWeight = Float(config.double("loss.giou_weight"))
         c.maskWeight = Float(config.double("loss.mask_weight"))
         c.focalAlpha = Float(config.double("loss.focal_alpha"))
         c.focalGamma = Float(config.double("loss.focal_gamma"))
+        try rejectUnimplemented(config)
         if config.string("diffusion.objective") != "pred_x0" || config.string("diffusion.target") != "boxes" || config.bool("diffusion.self_conditioning") {
             throw TaskError("task diffusioninst implements diffusion.objective = pred_x0, diffusion.target = boxes, no self-conditioning (the official code)")
         }
         try c.validate()
         return c
+    }
+
+    /// Keys the schema documents whose other values this task does not implement: a sweep over them
+    /// must fail loudly rather than train the same model under different names.
+    static func rejectUnimplemented(_ config: ResolvedConfig) throws {
+        func only<T: Equatable>(_ key: String, _ value: T, _ implemented: T, _ hint: String) throws {
+            if value != implemented { throw TaskError("\(key) = \(value) is not implemented for task diffusioninst (\(hint))") }
+        }
+        try only("model.decoder.dropout", config.double("model.decoder.dropout"), 0, "only 0, the official value")
+        try only("model.decoder.dynamic_layers", config.int("model.decoder.dynamic_layers"), 2, "only 2, the official value")
+        try only("mask.stride", config.int("mask.stride"), 4, "the mask features are at stride 4, as in the official code")
+        try only("mask.upsampling", config.string("mask.upsampling"), "aligned_bilinear", "only CondInst's aligned bilinear")
+        try only("model.backbone.pretrained", config.string("model.backbone.pretrained"), "",
+                 "convert the weights into a checkpoint and start from it with init_from")
+        try only("deterministic", config.bool("deterministic"), true, "the engine's reductions always run in a fixed order")
     }
 
     public static func schedule(_ config: ResolvedConfig) -> any NoiseSchedule {
