@@ -172,7 +172,7 @@ AVX512 static void kernel_6x64(long kc, const float *restrict ap, const float *r
     WIDE_STORE(0) WIDE_STORE(1) WIDE_STORE(2) WIDE_STORE(3) WIDE_STORE(4) WIDE_STORE(5)
 }
 
-// The 6×64 tile with op(A) read in place (see dk_direct_kernel). On products one or two tiles wide
+// The 6×64 tile with op(A) read in place (see dk_direct_kernel). On products at most DIRECT_TILES tiles wide
 // (ResNet's 8×8 and 4×4 maps at batch 4: 64-256 columns against 256×2304 or 512×4608 weights),
 // packing A costs about as much as the product, since each packed element meets only 64-128 columns.
 // Rows past `rows` alias row 0 and are not stored.
