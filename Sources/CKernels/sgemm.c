@@ -139,14 +139,16 @@ AVX512 static void pack_b_matrix_avx512(const void *context, long k0, long kc, l
     }
 
 #define WIDE_ZERO(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0;
-#define WIDE_FMA(r)                                  \
+// Row r's rank-1 update with A element `value` (packed: ap[r]; in place: a<r>[o]).
+#define WIDE_FMA_OF(r, value)                        \
     {                                                \
-        __m512 a = _mm512_set1_ps(ap[r]);            \
+        __m512 a = _mm512_set1_ps(value);            \
         c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);   \
         c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);   \
         c##r##2 = _mm512_fmadd_ps(a, b2, c##r##2);   \
         c##r##3 = _mm512_fmadd_ps(a, b3, c##r##3);   \
     }
+#define WIDE_FMA(r) WIDE_FMA_OF(r, ap[r])
 #define WIDE_STORE(r)                                \
     if (r < rows) {                                  \
         float *row = c + r * ldc;                    \
@@ -176,14 +178,7 @@ AVX512 static void kernel_6x64(long kc, const float *restrict ap, const float *r
 // (ResNet's 8×8 and 4×4 maps at batch 4: 64-256 columns against 256×2304 or 512×4608 weights),
 // packing A costs about as much as the product, since each packed element meets only 64-128 columns.
 // Rows past `rows` alias row 0 and are not stored.
-#define DIRECT_FMA(r)                                \
-    {                                                \
-        __m512 a = _mm512_set1_ps(a##r[o]);          \
-        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);   \
-        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);   \
-        c##r##2 = _mm512_fmadd_ps(a, b2, c##r##2);   \
-        c##r##3 = _mm512_fmadd_ps(a, b3, c##r##3);   \
-    }
+#define DIRECT_FMA(r) WIDE_FMA_OF(r, a##r[o])
 AVX512 static void kernel_6x64_direct(long kc, const float *a, long rs, long ks, const float *restrict bp, float *c,
                                       long ldc, long rows, long cols, float alpha, float beta, int first) {
     const float *a0 = a, *a1 = rows > 1 ? a + rs : a, *a2 = rows > 2 ? a + 2 * rs : a;

@@ -8,11 +8,22 @@ public struct BoxDiffusion: Sendable {
     public let table: ScheduleTable
     /// λ (`SNR_SCALE`, 2.0): valid boxes live in [−λ, λ] in diffusion space.
     public let signalScale: Float
+    /// γ of the training timestep draw t = ⌊T·u^γ⌋, u ~ U[0, 1). 1 is the official uniform draw;
+    /// γ < 1 trains more often at high t, the pure-noise regime one-step sampling starts from.
+    public let timestepExponent: Double
 
-    public init(schedule: some NoiseSchedule = CosineSchedule(), signalScale: Float = 2) {
+    public init(schedule: some NoiseSchedule = CosineSchedule(), signalScale: Float = 2, timestepExponent: Double = 1) {
         precondition(signalScale > 0, "signal scale must be positive, got \(signalScale)")
+        precondition(timestepExponent > 0, "timestep exponent must be positive, got \(timestepExponent)")
         table = schedule.table()
         self.signalScale = signalScale
+        self.timestepExponent = timestepExponent
+    }
+
+    /// One training timestep in 0..<T: uniform (the official draw, γ = 1) or ⌊T·u^γ⌋.
+    public func trainingTimestep(using generator: inout NoiseGenerator) -> Int {
+        if timestepExponent == 1 { return generator.nextInt(below: timesteps) }
+        return min(timesteps - 1, Int(Double(timesteps) * pow(generator.nextUniform(), timestepExponent)))
     }
 
     public var timesteps: Int { table.timesteps }
@@ -52,14 +63,14 @@ public struct BoxDiffusion: Sendable {
 
     /// One image's training input (spec §8.2): the normalised cxcywh GT padded with placeholders
     /// (each coordinate 0.5 + N(0,1)/6, w and h ≥ 1e-4) or sub-sampled to `proposalCount`, scaled
-    /// to diffusion space, noised at a uniformly drawn t, and returned as xyxy pixel boxes.
+    /// to diffusion space, noised at a drawn t (`trainingTimestep`), and returned as xyxy pixel boxes.
     /// - Parameter groundTruth: M boxes, xyxy pixels of the resized image.
     public func corruptedProposals(groundTruth: [Box], imageWidth: Float, imageHeight: Float, proposalCount: Int,
                                    using generator: inout NoiseGenerator) -> (boxes: [Box], timestep: Int) {
         precondition(proposalCount > 0, "proposal count must be positive")
         let scale = Box(imageWidth, imageHeight, imageWidth, imageHeight)
         var clean = groundTruth.map { BoxGeometry.centerSize(fromXYXY: $0 / scale) }
-        let timestep = generator.nextInt(below: timesteps)
+        let timestep = trainingTimestep(using: &generator)
         if clean.isEmpty { clean = [Box(0.5, 0.5, 1, 1)] }
         if clean.count < proposalCount {
             for _ in clean.count..<proposalCount {

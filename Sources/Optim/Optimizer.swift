@@ -46,19 +46,24 @@ func indexNamed(_ parameters: [Parameter]) -> [(String, Parameter)] {
 /// Returns the norm before clipping. Parameters without a gradient are skipped.
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
-    var total = 0.0
-    for p in parameters {
-        guard let g = p.grad else { continue }
-        g.withUnsafePointer { pg in
-            var s: Float = 0
-            var chunk = 0.0
-            for i in 0..<g.count {
-                s += pg[i] * pg[i]
-                if i & 4095 == 4095 { chunk += Double(s); s = 0 }
+    let gradients = parameters.compactMap(\.grad)
+    // Fixed 4096-element blocks, each summed in 16 float lanes, then added in order in Double: the
+    // result depends on neither the thread count nor the schedule (resumed runs stay bit-identical).
+    let block = 4096
+    var blocks: [(tensor: Int, start: Int)] = []
+    for (index, g) in gradients.enumerated() {
+        blocks += stride(from: 0, to: g.count, by: block).map { (index, $0) }
+    }
+    var partial = [Double](repeating: 0, count: blocks.count)
+    partial.withUnsafeMutableBufferPointer { out in
+        Parallel.forEachChunk(blocks.count, costPerItem: block) { r in
+            for b in r {
+                let (index, start) = blocks[b]
+                out[b] = gradients[index].withUnsafePointer { squaredSum(of: $0 + start, count: min(block, gradients[index].count - start)) }
             }
-            total += chunk + Double(s)
         }
     }
+    let total = partial.reduce(0, +)
     let norm = Float(total.squareRoot())
     let coefficient = maxNorm / (norm + 1e-6)
     if coefficient < 1 {
@@ -73,4 +78,19 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float
         }
     }
     return norm
+}
+
+/// Σ x² of `count` floats in 16 lanes (then lanes in order), as Double.
+private func squaredSum(of x: UnsafePointer<Float>, count: Int) -> Double {
+    var lanes = SIMD16<Float>(repeating: 0)
+    var i = 0
+    while i + 16 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+        lanes += v * v
+        i += 16
+    }
+    var sum = 0.0
+    for lane in 0..<16 { sum += Double(lanes[lane]) }
+    while i < count { sum += Double(x[i] * x[i]); i += 1 }
+    return sum
 }

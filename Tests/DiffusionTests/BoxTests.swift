@@ -57,6 +57,22 @@ final class BoxTests: XCTestCase {
         XCTAssertLessThan(((x[0] - Box(a + s, a - s, a, a + 2 * s)) * (x[0] - Box(a + s, a - s, a, a + 2 * s))).sum(), 1e-10)
     }
 
+    func testTimestepExponentBiasesTrainingTowardHighT() {
+        // γ = 1 is the official draw: exactly the generator's uniform integer.
+        var a = NoiseGenerator(seed: 7), b = NoiseGenerator(seed: 7)
+        let uniform = BoxDiffusion()
+        for _ in 0..<50 { XCTAssertEqual(uniform.trainingTimestep(using: &a), b.nextInt(below: 1000)) }
+        // γ = 0.5: t = ⌊1000·√u⌋, so E[t] ≈ 1000·2/3 and P(t ≥ 900) = 1 − 0.81 = 0.19 (uniform: 0.10).
+        let biased = BoxDiffusion(timestepExponent: 0.5)
+        var g = NoiseGenerator(seed: 3)
+        let draws = (0..<20_000).map { _ in biased.trainingTimestep(using: &g) }
+        XCTAssertTrue(draws.allSatisfy { (0..<1000).contains($0) })
+        let mean = Double(draws.reduce(0, +)) / Double(draws.count)
+        XCTAssertEqual(mean, 666.2, accuracy: 6)
+        let high = Double(draws.filter { $0 >= 900 }.count) / Double(draws.count)
+        XCTAssertEqual(high, 0.19, accuracy: 0.012)
+    }
+
     func testClassAwareNonMaximumSuppression() {
         func detection(_ b: Box, _ s: Float, _ l: Int) -> Detection { Detection(box: b, score: s, label: l, filter: []) }
         let input = [

@@ -38,6 +38,8 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
     // Diffusion (spec §8).
     public var timesteps: Int = 1000
     public var signalScale: Float = 2
+    /// γ of the training timestep draw ⌊T·u^γ⌋ (1 = uniform, official).
+    public var timestepExponent: Double = 1
     // Losses (spec §9).
     public var matcher: MatcherKind = .dynamicK
     /// Matching cost weights (spec §9.2: class 2, L1 5, GIoU 2) and the dynamic-k top-k (OTA_K, 5).

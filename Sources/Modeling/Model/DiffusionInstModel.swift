@@ -33,7 +33,7 @@ public final class DiffusionInstModel: Module {
                                 outputChannels: representation.featureChannels, using: &generator)
         timeEmbedding = TimeEmbedding(dimension: c.hiddenDimension, outputDimension: c.timeDimension, using: &generator)
         stages = (0..<c.stageCount).map { _ in DecoderStage(configuration: c, parameterCount: representation.parameterCount, using: &generator) }
-        diffusion = BoxDiffusion(schedule: schedule, signalScale: c.signalScale)
+        diffusion = BoxDiffusion(schedule: schedule, signalScale: c.signalScale, timestepExponent: c.timestepExponent)
         let matcher = c.makeMatcher()
         criterion = SetCriterion(configuration: c, matcher: matcher, maskRepresentation: representation)
         trainingNoise = NoiseGenerator(seed: seed ^ 0x5EED)

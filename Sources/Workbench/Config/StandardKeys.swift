@@ -63,6 +63,8 @@ enum StandardKeys {
         ConfigKey("diffusion.schedule", .choice(["cosine", "linear", "sigmoid"]), .string("cosine"), "Noise schedule of alpha-bar."),
         ConfigKey("diffusion.cosine_s", .double(0...1), .double(0.008), "Offset s of the cosine schedule."),
         ConfigKey("diffusion.signal_scale", .double(0.01...100), .double(2.0), "Signal scale lambda (SNR_SCALE): boxes live in [-lambda, lambda]."),
+        ConfigKey("diffusion.timestep_exponent", .double(0.05...20), .double(1),
+                  "Training t = floor(T·u^γ), u uniform: 1 = uniform (official); below 1 favours high t, the pure-noise start of one-step sampling."),
         ConfigKey("diffusion.objective", .choice(["pred_x0", "pred_noise"]), .string("pred_x0"), "What the network predicts (official: clean boxes)."),
         ConfigKey("diffusion.target", .choice(["boxes", "filters", "both"]), .string("boxes"), "What is diffused (official: boxes only; filters come from noisy boxes)."),
         ConfigKey("diffusion.self_conditioning", .bool, .bool(false), "Self-conditioning (off in the official code)."),

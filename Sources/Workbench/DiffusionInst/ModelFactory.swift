@@ -45,6 +45,7 @@ public enum DiffusionInstFactory {
         c.proposalCount = config.int("model.proposals")
         c.timesteps = config.int("diffusion.timesteps")
         c.signalScale = Float(config.double("diffusion.signal_scale"))
+        c.timestepExponent = config.double("diffusion.timestep_exponent")
         c.matcher = config.string("matcher.kind") == "hungarian" ? .hungarian : .dynamicK
         c.matchCostClass = Float(config.double("matcher.cost_class"))
         c.matchCostL1 = Float(config.double("matcher.cost_l1"))
