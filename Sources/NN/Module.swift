@@ -93,8 +93,8 @@ open class Module {
 
     /// The parameters an optimizer should update: `namedParameters()` without those of frozen modules.
     public func trainableNamedParameters() -> [(String, Parameter)] {
-        let frozen = namedModules().filter { $0.1.isFrozen }.map { $0.0 + "." }
         if isFrozen { return [] }
+        let frozen = namedModules().filter { $0.1.isFrozen }.map { $0.0 + "." }
         return namedParameters().filter { name, _ in !frozen.contains { name.hasPrefix($0) } }
     }
     public func eval() { train(false) }
