@@ -48,10 +48,14 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .customLong("per-category"), help: "Also print AP per category.")
     var perCategory = false
 
+    @Flag(name: .customLong("class-agnostic"), help: "Ignore categories (pycocotools useCats=0): any detection may match any object of its image.")
+    var classAgnostic = false
+
     func validate() throws {
         guard maxDetections >= 1 else { throw ValidationError("--max-dets must be at least 1") }
         if runDirectory != nil {
             guard groundTruthPath == nil, resultsPath == nil else { throw ValidationError("--run evaluates a run; it takes no --gt or --results") }
+            guard !classAgnostic else { throw ValidationError("--class-agnostic is for --gt/--results; --run reports AP(agnostic) already") }
             return
         }
         guard overrides.isEmpty else { throw ValidationError("overrides (\(overrides.joined(separator: " "))) need --run") }
@@ -72,14 +76,15 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: \(resultsPath) holds no detections; every AP and AR is 0\n".utf8))
         }
         let loaded = Date()
-        let result = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections,
-                                                parameters: EvaluationParameters(iouType: type, maxDetections: maxDetections))
+        var parameters = EvaluationParameters(iouType: type, maxDetections: maxDetections)
+        parameters.useCategories = !classAgnostic
+        let result = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections, parameters: parameters)
         let finished = Date()
         print("\(iouType): \(detections.count) detections, \(groundTruth.annotations.count) ground-truth objects, "
               + "\(groundTruth.images.count) images (load \(String(format: "%.3f", loaded.timeIntervalSince(start))) s, "
               + "evaluate \(String(format: "%.3f", finished.timeIntervalSince(loaded))) s)")
         print(result.table, terminator: "")
-        if perCategory {
+        if perCategory && !classAgnostic {
             let names = Dictionary(groundTruth.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             for (id, ap) in result.perCategoryAP.sorted(by: { $0.key < $1.key }) {
                 print(" AP " + (names[id] ?? "\(id)").padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " = %0.3f", ap))

@@ -14,7 +14,8 @@ public enum COCOEvaluator {
     public static func evaluate(groundTruth: GroundTruth, detections: [Detection],
                                 parameters: EvaluationParameters) throws -> EvaluationResult {
         let imageIds = parameters.imageIds.map { Array(Set($0)).sorted() } ?? groundTruth.images.map(\.id).sorted()
-        let categoryIds = parameters.categoryIds.map { Array(Set($0)).sorted() } ?? Array(Set(groundTruth.categories.map(\.id))).sorted()
+        let categoryIds = !parameters.useCategories ? [-1]
+            : parameters.categoryIds.map { Array(Set($0)).sorted() } ?? Array(Set(groundTruth.categories.map(\.id))).sorted()
         let imageIndex = Dictionary(uniqueKeysWithValues: imageIds.enumerated().map { ($1, $0) })
         let categoryIndex = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($1, $0) })
         let images = Dictionary(groundTruth.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -39,14 +40,15 @@ public enum COCOEvaluator {
             throw COCOError.file(groundTruth.source, "annotation \(missing.id) has no segmentation (needed for segm evaluation)")
         }
 
-        // Group by (category, image) in file order, as pycocotools' _gts/_dts dictionaries.
+        // Group by (category, image) in file order, as pycocotools' _gts/_dts dictionaries (one bucket without categories).
+        func bucket(_ categoryId: Int) -> Int? { parameters.useCategories ? categoryIndex[categoryId] : 0 }
         var groundTruthByPair = [[Int]](repeating: [], count: K * I)
         for (index, a) in groundTruth.annotations.enumerated() {
-            if let k = categoryIndex[a.categoryId], let i = imageIndex[a.imageId] { groundTruthByPair[k * I + i].append(index) }
+            if let k = bucket(a.categoryId), let i = imageIndex[a.imageId] { groundTruthByPair[k * I + i].append(index) }
         }
         var detectionsByPair = [[Int]](repeating: [], count: K * I)
         for (index, d) in detections.enumerated() {
-            if let k = categoryIndex[d.categoryId], let i = imageIndex[d.imageId] { detectionsByPair[k * I + i].append(index) }
+            if let k = bucket(d.categoryId), let i = imageIndex[d.imageId] { detectionsByPair[k * I + i].append(index) }
         }
         let pairs = (0..<(K * I)).filter { !groundTruthByPair[$0].isEmpty || !detectionsByPair[$0].isEmpty }
 

@@ -29,6 +29,9 @@ public struct EvaluationParameters: Sendable {
     /// Images and categories to evaluate; nil means all of the ground truth's (sorted by id, as pycocotools).
     public var imageIds: [Int]?
     public var categoryIds: [Int]?
+    /// pycocotools `useCats`: false evaluates class-agnostically, every detection against every object of its
+    /// image under one pseudo-category −1, which separates localisation errors from classification errors.
+    public var useCategories = true
 
     /// COCO defaults; `maxDetections` is the third limit (100 in COCO). With a higher limit, AP, AP50, AP75 and
     /// the area APs are reported at that limit instead of −1, and the AR100 entry is recall at that limit.

@@ -1,6 +1,6 @@
 // Agreement with pycocotools on perturbed predictions for balloon (two categories, crowd regions, an empty image,
 // a category without ground truth) and dsb2018_nuclei val, box and mask, limits 100 and 300. Reference numbers
-// come from Tests/Fixtures/make_eval_fixtures.py.
+// come from Tests/Fixtures/make_eval_fixtures.py; each case is also checked class-agnostically (useCats = 0).
 import XCTest
 import Foundation
 import Structures
@@ -33,6 +33,14 @@ final class PycocotoolsAgreementTests: XCTestCase {
             let summary = result.summary
             for (key, (ours, theirs)) in zip(Summary.keys, zip(summary.values, expected)) {
                 XCTAssertEqual(ours, theirs, accuracy: 1e-6, "\(name) \(key)")
+            }
+            // Class-agnostic evaluation (pycocotools useCats = 0) on the same files.
+            var agnosticParameters = parameters
+            agnosticParameters.useCategories = false
+            let agnostic = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections, parameters: agnosticParameters)
+            let expectedAgnostic = reference["statsAgnostic"]!.array!.map { $0.double! }
+            for (key, (ours, theirs)) in zip(Summary.keys, zip(agnostic.summary.values, expectedAgnostic)) {
+                XCTAssertEqual(ours, theirs, accuracy: 1e-6, "\(name) class-agnostic \(key)")
             }
             for (category, ap) in reference["perCategoryAP"]!.object! {
                 XCTAssertEqual(result.perCategoryAP[Int(category)!]!, ap.double!, accuracy: 1e-6, "\(name) category \(category)")

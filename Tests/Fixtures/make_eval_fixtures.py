@@ -180,18 +180,14 @@ def to_results(preds, rng, kind):
     return out
 
 
-def reference(gt_path, res_path, iou_type, max_dets):
-    gt = COCO(gt_path)
-    dt = gt.loadRes(res_path)
-    E = COCOeval(gt, dt, iou_type)
-    E.params.maxDets = [1, 10, max_dets]
-    E.evaluate(); E.accumulate()
-    prec, rec = E.eval["precision"], E.eval["recall"]
+def mean(s):
+    s = s[s > -1]
+    return -1.0 if s.size == 0 else float(np.mean(s))
 
-    def mean(s):
-        s = s[s > -1]
-        return -1.0 if s.size == 0 else float(np.mean(s))
-    # The 12 numbers, with AP at the last limit (equal to pycocotools' stats when max_dets is 100).
+
+def twelve_numbers(E, max_dets):
+    """The 12 numbers, with AP at the last limit (equal to pycocotools' stats when max_dets is 100)."""
+    prec, rec = E.eval["precision"], E.eval["recall"]
     stats = [mean(prec[:, :, :, 0, 2]), mean(prec[0, :, :, 0, 2]), mean(prec[5, :, :, 0, 2]),
              mean(prec[:, :, :, 1, 2]), mean(prec[:, :, :, 2, 2]), mean(prec[:, :, :, 3, 2]),
              mean(rec[:, :, 0, 0]), mean(rec[:, :, 0, 1]), mean(rec[:, :, 0, 2]),
@@ -199,6 +195,25 @@ def reference(gt_path, res_path, iou_type, max_dets):
     if max_dets == 100:
         E.summarize()
         assert np.allclose(E.stats, stats, atol=0, rtol=0), (E.stats, stats)
+    return stats
+
+
+def evaluated(gt, dt, iou_type, max_dets, use_cats):
+    E = COCOeval(gt, dt, iou_type)
+    E.params.maxDets = [1, 10, max_dets]
+    E.params.useCats = use_cats
+    E.evaluate(); E.accumulate()
+    return E
+
+
+def reference(gt_path, res_path, iou_type, max_dets):
+    gt = COCO(gt_path)
+    dt = gt.loadRes(res_path)
+    E = evaluated(gt, dt, iou_type, max_dets, 1)
+    prec = E.eval["precision"]
+    stats = twelve_numbers(E, max_dets)
+    # Class-agnostic (useCats = 0): every detection may match every object of its image.
+    stats_agnostic = twelve_numbers(evaluated(gt, dt, iou_type, max_dets, 0), max_dets)
     per_cat = {str(c): mean(prec[:, :, k, 0, 2]) for k, c in enumerate(E.params.catIds)}
     per_image = []
     for e in E.evalImgs[: len(E.params.imgIds) * len(E.params.catIds) * 4]:
@@ -206,7 +221,7 @@ def reference(gt_path, res_path, iou_type, max_dets):
             per_image.append({"image_id": e["image_id"], "category_id": e["category_id"], "dtIds": e["dtIds"],
                               "gtIds": e["gtIds"], "dtMatches50": e["dtMatches"][0].astype(int).tolist(),
                               "dtMatches75": e["dtMatches"][5].astype(int).tolist()})
-    return {"stats": stats, "perCategoryAP": per_cat, "perImage": per_image,
+    return {"stats": stats, "statsAgnostic": stats_agnostic, "perCategoryAP": per_cat, "perImage": per_image,
             "iouThrs": E.params.iouThrs.tolist(), "recThrs": E.params.recThrs.tolist()}
 
 

@@ -91,6 +91,12 @@ final class DiffusionInstRunTests: XCTestCase {
                 XCTAssertFalse(present.isEmpty)
                 XCTAssertEqual(present.reduce(0, +) / Double(present.count), value, accuracy: 1e-9, "\(kind) row \(row)")
             }
+            // Class-agnostic AP and AP50 are logged next to them (same detections, categories ignored).
+            for key in ["AP", "AP50"] {
+                let agnostic = try XCTUnwrap(a.evaluation["\(kind).\(key).agnostic"], "\(kind).\(key).agnostic missing")
+                XCTAssertEqual(agnostic.count, overall.count)
+                XCTAssertTrue(agnostic.allSatisfy { (0...1).contains($0) }, "\(kind).\(key).agnostic \(agnostic)")
+            }
         }
         let finalA = try CheckpointFile.read(from: whole.checkpoints().last!), finalB = try CheckpointFile.read(from: broken.checkpoints().last!)
         XCTAssertEqual(Set(finalA.tensors.keys), Set(finalB.tensors.keys))

@@ -200,13 +200,17 @@ public final class DiffusionInstTask: ExperimentTask {
         }
         var result: [String: Double] = [:]
         for kind in [IoUType.segm, IoUType.bbox] {
-            let evaluation = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections,
-                                                        parameters: EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections"))))
+            var parameters = EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections")))
+            let evaluation = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections, parameters: parameters)
             for (key, value) in evaluation.summary.dictionary { result["\(kind.rawValue).\(key)"] = value }
-            // Per category when there is more than one (with one class it repeats the AP).
+            // Per category and class-agnostic when there is more than one class (with one they repeat the AP):
+            // the gap between AP and AP.agnostic is what confusing the classes costs.
             if categoryIDs.count > 1 {
                 let perCategory = evaluation.perCategoryAP
                 for (index, id) in categoryIDs.enumerated() { result["\(kind.rawValue).AP.cat.\(classNames[index])"] = perCategory[id] ?? -1 }
+                parameters.useCategories = false
+                let agnostic = try COCOEvaluator.evaluate(groundTruth: groundTruth, detections: detections, parameters: parameters).summary.dictionary
+                for key in ["AP", "AP50"] { result["\(kind.rawValue).\(key).agnostic"] = agnostic[key] }
             }
         }
         return result
