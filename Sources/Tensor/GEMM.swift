@@ -34,7 +34,11 @@ public enum GEMM {
     /// The instruction set the native kernel uses; setting it to one the CPU lacks is a programming error.
     public static var nativeISA: NativeISA {
         get { NativeISA(rawValue: dk_native_isa()) ?? .none }
-        set { precondition(dk_select_isa(newValue.rawValue) != 0, "this CPU cannot run \(newValue.name)") }
+        set {
+            // Not inside precondition(): release builds use -Ounchecked, which drops the condition, call included.
+            let selected = dk_select_isa(newValue.rawValue)
+            precondition(selected != 0, "this CPU cannot run \(newValue.name)")
+        }
     }
 
     /// "native AVX-512", "native AVX2+FMA" or "OpenBLAS", for logs and benchmark headers.
