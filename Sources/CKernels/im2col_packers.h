@@ -1,11 +1,16 @@
 // Internal to CKernels, included by im2col.c once per instruction set: the implicit-GEMM packers.
 // The includer defines ISA_TARGET (function attribute), ISA_NAME(f) (suffixed name), TRANSPOSE16
 // (16×16 block transpose), ZERO_RUN(o, count) and COPY_WINDOW(o, src, count, lo, hi): o[t] = src[t]
-// for lo ≤ t < hi, else 0, for t in [0, count), never reading src outside [lo, hi).
+// for lo ≤ t < hi, else 0, for t in [0, count), never reading src outside [lo, hi). Optional: FLAT_ROWS
+// (same arguments as im2col_rows, returns 1 when it packed the rows itself) and STRIDE2_WINDOW(o, src, iw0,
+// count, width): o[t] = src[iw0 + 2t] where 0 ≤ iw0 + 2t < width, else 0.
 
 // dst[(k − k0)·ldd + c] = cols[k][j0 + c] for k in [k0, k0 + krows), c in [0, ncols); zero for c in [ncols, width).
 ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long krows, long j0, long ncols, long width, float *dst,
                                               long ldd, column_run *runs) {
+#ifdef FLAT_ROWS
+    if (FLAT_ROWS(g, k0, krows, j0, ncols, width, dst, ldd, runs)) return;
+#endif
     const long taps = g->kernel_height * g->kernel_width, plane = g->height * g->width;
     const long runCount = column_runs(g, j0, ncols, runs);
     // (channel, ki, kj) of row k, advanced incrementally: four 64-bit divisions per row cost as much as
@@ -32,6 +37,12 @@ ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long k
                 const long lo = iw0 < 0 ? -iw0 : 0, hi = g->width - iw0 < run.count ? g->width - iw0 : run.count;
                 COPY_WINDOW(o, source + iw0, run.count, lo, hi);
             } else {
+#ifdef STRIDE2_WINDOW
+                if (g->stride == 2) {
+                    STRIDE2_WINDOW(o, source, iw0, run.count, g->width);
+                    continue;
+                }
+#endif
                 for (long t = 0; t < run.count; t++) {
                     const long iw = iw0 + t * g->stride;
                     o[t] = iw >= 0 && iw < g->width ? source[iw] : 0.f;

@@ -191,6 +191,15 @@ final class VisionImplicitConvolutionTests: XCTestCase {
             // Two column tiles only: the output channels are split over the pool instead.
             VisionKernelTests.ConvCase(input: [2, 16, 6, 6], weight: [256, 16, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
             VisionKernelTests.ConvCase(input: [2, 3, 64, 64], weight: [16, 3, 7, 7], stride: 2, padding: 3, dilation: 1, groups: 1),
+            // Maps of width ≤ 48 with full-width output rows take the flat-plane packer (16 columns per load
+            // across output rows): 4×4 and 16×16 (ResNet's last stages), 32×32, and a 3×1 kernel whose output
+            // loses two rows but keeps the width.
+            VisionKernelTests.ConvCase(input: [5, 16, 4, 4], weight: [32, 16, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+            VisionKernelTests.ConvCase(input: [2, 8, 16, 16], weight: [16, 8, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+            VisionKernelTests.ConvCase(input: [1, 8, 32, 32], weight: [8, 8, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+            VisionKernelTests.ConvCase(input: [3, 4, 13, 11], weight: [6, 4, 3, 1], stride: 1, padding: 0, dilation: 1, groups: 1),
+            // Stride 2 on 8×8 (the vectorised even-lane gather) with odd output widths elsewhere above.
+            VisionKernelTests.ConvCase(input: [4, 16, 8, 8], weight: [32, 16, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
         ]
         for isa in nativeISAsOfThisCPU {
             var random = TestRandom(seed: 11)
