@@ -28,6 +28,21 @@ static long column_runs(const dk_im2col *g, long j0, long ncols, column_run *run
 
 typedef struct { const dk_im2col *geometry; long column0, row0; } im2col_operand;
 
+// (channel, ki, kj) of cols row k, advanced one row at a time: four 64-bit divisions per row cost as
+// much as packing the row on 8×8 and 4×4 maps.
+typedef struct { long channel, ki, kj; } tap_cursor;
+
+static inline tap_cursor tap_cursor_at(const dk_im2col *g, long k) {
+    const long taps = g->kernel_height * g->kernel_width;
+    return (tap_cursor){k / taps, k % taps / g->kernel_width, k % taps % g->kernel_width};
+}
+
+static inline void tap_cursor_advance(const dk_im2col *g, tap_cursor *tap) {
+    if (++tap->kj < g->kernel_width) return;
+    tap->kj = 0;
+    if (++tap->ki == g->kernel_height) { tap->ki = 0; tap->channel++; }
+}
+
 static __thread column_run *run_buffer;
 static __thread float *transpose_buffer;
 
@@ -48,7 +63,7 @@ AVX512 static int im2col_rows_flat_avx512(const dk_im2col *g, long k0, long krow
                                           long ldd, column_run *segments) {
     const long W = g->width;
     if (g->stride != 1 || g->out_width != W || W > 48 || g->kernel_width > 16) return 0;
-    const long taps = g->kernel_height * g->kernel_width, plane = g->height * W, positions = g->out_height * W;
+    const long plane = g->height * W, positions = g->out_height * W;
     uint64_t pattern[16];
     for (long kj = 0; kj < g->kernel_width; kj++) {
         const long dx = kj * g->dilation - g->padding;
@@ -68,18 +83,15 @@ AVX512 static int im2col_rows_flat_avx512(const dk_im2col *g, long k0, long krow
         j += length;
     }
     const long step = 16 % W;
-    long channel = k0 / taps, ki = k0 % taps / g->kernel_width, kj = k0 % taps % g->kernel_width;
-    for (long r = 0; r < krows; r++, kj++) {
-        if (kj == g->kernel_width) {
-            kj = 0;
-            if (++ki == g->kernel_height) { ki = 0; channel++; }
-        }
+    tap_cursor tap = tap_cursor_at(g, k0);
+    for (long r = 0; r < krows; r++, tap_cursor_advance(g, &tap)) {
+        const long channel = tap.channel;
         float *out = dst + r * ldd;
-        const long dy = ki * g->dilation - g->padding, dx = kj * g->dilation - g->padding;
+        const long dy = tap.ki * g->dilation - g->padding, dx = tap.kj * g->dilation - g->padding;
         // Valid output rows oh: 0 ≤ oh + dy < height, i.e. positions [first, last).
         const long first = (dy < 0 ? -dy : 0) * W;
         const long last = (g->height - dy < g->out_height ? g->height - dy : g->out_height) * W;
-        const uint64_t columns = pattern[kj];
+        const uint64_t columns = pattern[tap.kj];
         for (long s = 0; s < count; s++) {
             const column_run segment = segments[s];
             const float *source = g->input + segment.image * g->image_stride + channel * plane + dy * W + dx;

@@ -11,16 +11,11 @@ ISA_TARGET static void ISA_NAME(im2col_rows)(const dk_im2col *g, long k0, long k
 #ifdef FLAT_ROWS
     if (FLAT_ROWS(g, k0, krows, j0, ncols, width, dst, ldd, runs)) return;
 #endif
-    const long taps = g->kernel_height * g->kernel_width, plane = g->height * g->width;
+    const long plane = g->height * g->width;
     const long runCount = column_runs(g, j0, ncols, runs);
-    // (channel, ki, kj) of row k, advanced incrementally: four 64-bit divisions per row cost as much as
-    // packing the row on 8×8 and 4×4 maps (runs of 8 or 4 columns).
-    long channel = k0 / taps, ki = k0 % taps / g->kernel_width, kj = k0 % taps % g->kernel_width;
-    for (long r = 0; r < krows; r++, kj++) {
-        if (kj == g->kernel_width) {
-            kj = 0;
-            if (++ki == g->kernel_height) { ki = 0; channel++; }
-        }
+    tap_cursor tap = tap_cursor_at(g, k0);
+    for (long r = 0; r < krows; r++, tap_cursor_advance(g, &tap)) {
+        const long channel = tap.channel, ki = tap.ki, kj = tap.kj;
         float *out = dst + r * ldd;
         for (long s = 0; s < runCount; s++) {
             const column_run run = runs[s];
