@@ -64,14 +64,16 @@ AVX512 static int im2col_rows_flat_avx512(const dk_im2col *g, long k0, long krow
     const long W = g->width;
     if (g->stride != 1 || g->out_width != W || W > 48 || g->kernel_width > 16) return 0;
     const long plane = g->height * W, positions = g->out_height * W;
+    // Built per call (per 64-column strip): one period of W bits, then repeated by shifts, without the
+    // division per bit that u % W would cost.
     uint64_t pattern[16];
     for (long kj = 0; kj < g->kernel_width; kj++) {
         const long dx = kj * g->dilation - g->padding;
-        pattern[kj] = 0;
-        for (long u = 0; u < W + 16; u++) {
-            const long iw = u % W + dx;
-            if (iw >= 0 && iw < W) pattern[kj] |= 1ull << u;
-        }
+        uint64_t period = 0;
+        for (long ow = 0; ow < W; ow++)
+            if (ow + dx >= 0 && ow + dx < W) period |= 1ull << ow;
+        pattern[kj] = period;
+        for (long shift = W; shift < W + 16; shift += W) pattern[kj] |= period << shift;
     }
     // One segment per image met in [j0, j0 + ncols): first position (column), its remainder mod W (row).
     long count = 0;
