@@ -4,7 +4,8 @@ import Foundation
 
 /// Draws `[#####.....] step 120/400  loss 0.4132  12.3 it/s  ETA 0:22` on stderr.
 public final class ProgressBar {
-    public let total: Int
+    /// Can move while running (a time-budgeted run plans its own step count).
+    public var total: Int
     public let label: String
     private let start = Date()
     private let startStep: Int

@@ -23,6 +23,10 @@ public struct RunManifest: Codable, Equatable {
     public var startTime: String
     public var endTime: String?
     public var wallSeconds: Double?
+    /// Seconds spent in training steps (evaluations and checkpoints excluded); absent in older runs.
+    public var trainingSeconds: Double? = nil
+    /// The step count train.time_budget_minutes planned last; absent without a budget.
+    public var plannedSteps: Int? = nil
     public var status: String
     public var resumedFrom: [String]
 

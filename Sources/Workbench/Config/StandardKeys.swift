@@ -118,7 +118,10 @@ enum StandardKeys {
     ]
 
     static let training: [ConfigKey] = [
-        ConfigKey("train.max_steps", .int(1...100_000_000), .int(450_000), "Training iterations."),
+        ConfigKey("train.max_steps", .int(1...100_000_000), .int(450_000), "Training iterations (with train.time_budget_minutes: the cap)."),
+        ConfigKey("train.time_budget_minutes", .double(0...1_000_000), .double(0),
+                  "Training minutes (step time; evaluations excluded) the run may use: the step count is planned from measured step times and re-planned as they drift, the cosine schedule ends on it (0 = off; train.max_steps)."),
+        ConfigKey("train.budget_replan_every", .int(10...1_000_000), .int(100), "Time budget: steps between plans, each from the median step time of the last this many steps."),
         ConfigKey("train.batch_size", .int(1...4096), .int(16), "Images (or samples) per step."),
         ConfigKey("train.log_every", .int(1...1_000_000), .int(1), "Steps between logged scalar rows."),
         ConfigKey("train.flush_every", .int(1...1_000_000), .int(10), "Logged rows between flushes of metrics.h5 (a killed run keeps all flushed rows)."),

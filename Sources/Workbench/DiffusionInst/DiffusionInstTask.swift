@@ -18,7 +18,7 @@ public final class DiffusionInstTask: ExperimentTask {
     public let model: DiffusionInstModel
     let optimizer: any Optimizer
     let parameters: [Parameter]
-    let schedule: LearningRate
+    var schedule: LearningRate
     let clipNorm: Float
     let trainAssembler: BatchAssembler
     var loaderState: LoaderState
@@ -145,6 +145,8 @@ public final class DiffusionInstTask: ExperimentTask {
         if let iou = loss.matchedMaskIoU { row["matched_mask_iou"] = Double(iou) }
         return row
     }
+
+    public func plan(totalSteps: Int) { schedule.maxSteps = totalSteps }
 
     public func evaluate() throws -> EvaluationResult { try evaluate(with: config) }
 

@@ -13,7 +13,7 @@ public final class EngineToyTask: ExperimentTask {
     let reference: ToyClassificationTask
     let model: MLP
     let optimizer: AdamW
-    let schedule: LearningRateSchedule
+    var schedule: LearningRateSchedule
     let clipNorm: Float
 
     public var primaryMetric: String { reference.primaryMetric }
@@ -42,6 +42,10 @@ public final class EngineToyTask: ExperimentTask {
         schedule = LearningRateSchedule(baseRate: Float(config.double("optimizer.lr")), warmupSteps: config.int("schedule.warmup_steps"),
                                         warmupFactor: Float(config.double("schedule.warmup_factor")), decay: decay)
         clipNorm = Float(config.double("optimizer.clip_grad_norm"))
+    }
+
+    public func plan(totalSteps: Int) {
+        if case .cosine(_, let finalFactor) = schedule.decay { schedule.decay = .cosine(totalSteps: totalSteps, finalFactor: finalFactor) }
     }
 
     public func trainStep(step: Int) throws -> [String: Double] {

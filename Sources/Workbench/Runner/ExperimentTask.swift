@@ -23,6 +23,10 @@ public protocol ExperimentTask: AnyObject {
     /// other loss terms are named `loss_<term>`; also `lr`, `grad_norm`, `data_time`.
     func trainStep(step: Int) throws -> [String: Double]
 
+    /// The run now ends after `totalSteps` (train.time_budget_minutes plans it from measured step times):
+    /// schedules defined over the run's length (cosine) must follow; absolute ones (multistep) stay.
+    func plan(totalSteps: Int)
+
     /// Evaluates the current weights (does not change training state, including RNG streams).
     func evaluate() throws -> EvaluationResult
 

@@ -18,7 +18,7 @@ public final class ToyClassificationTask: ExperimentTask {
     var permutation: [Int] = []
     var cursor = 0
     var epoch = 0
-    let schedule: LearningRate
+    var schedule: LearningRate
     let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double, clipNorm: Double
     let evaluationSteps: [Int], noiseSeeds: Int, evaluationNoise: Double, samplingSeed: Int
     let stepDelay: Double
@@ -111,6 +111,8 @@ public final class ToyClassificationTask: ExperimentTask {
         }
         return batch
     }
+
+    public func plan(totalSteps: Int) { schedule.maxSteps = totalSteps }
 
     public func trainStep(step: Int) throws -> [String: Double] {
         if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
@@ -248,7 +250,9 @@ public final class ToyClassificationTask: ExperimentTask {
 
 /// Learning rate at a step: linear warm-up from `warmup_factor`, then multistep, cosine or constant (spec §11.1).
 public struct LearningRate {
-    let base: Double, warmupSteps: Int, warmupFactor: Double, kind: String, milestones: [Int], gamma: Double, maxSteps: Int
+    let base: Double, warmupSteps: Int, warmupFactor: Double, kind: String, milestones: [Int], gamma: Double
+    /// The cosine's length: train.max_steps, or what a time budget planned.
+    public var maxSteps: Int
 
     public init(config: ResolvedConfig) {
         base = config.double("optimizer.lr")

@@ -66,12 +66,17 @@ public final class Trainer {
         let task = try CompositionRoot.makeTask(config)
         var manifest = RunManifest.capture(experiment: config.experiment, runID: run.runID, seeds: config.seeds, repository: packageRoot())
         var startStep = 0
+        var budget = TimeBudget(config: config)
+        var maxSteps = config.int("train.max_steps")
         if resume {
             if let previous = try? Data(contentsOf: URL(fileURLWithPath: run.manifestPath)),
                let old = try? JSONDecoder().decode(RunManifest.self, from: previous) {
                 manifest.startTime = old.startTime
                 manifest.resumedFrom = old.resumedFrom
                 manifest.wallSeconds = old.wallSeconds
+                manifest.plannedSteps = old.plannedSteps
+                // Without a budget checkpoint figure (below), the earlier sessions' count, redone steps included.
+                budget.restore(trainingSeconds: old.trainingSeconds ?? 0)
             }
             if let last = run.checkpoints().last {
                 let state = try CheckpointFile.read(from: last)
@@ -81,6 +86,12 @@ public final class Trainer {
                 }
                 try task.restore(state, weightsOnly: false)
                 startStep = state.integers["trainer.step"] ?? 0
+                if let used = state.integers[TimeBudget.trainingKey] { budget.restore(trainingSeconds: Double(used) / 1000) }
+                if budget.isActive, let planned = state.integers[TimeBudget.plannedKey] {
+                    maxSteps = planned
+                    task.plan(totalSteps: planned)
+                    manifest.plannedSteps = planned
+                }
                 manifest.resumedFrom.append("\(URL(fileURLWithPath: last).lastPathComponent) at \(RunManifest.timestamp(Date()))")
                 say("resuming \(run.path) from \(last) (step \(startStep))")
             } else {
@@ -102,7 +113,6 @@ public final class Trainer {
         try writeManifest(&manifest, writer: writer, status: "running", started: nil)
         if !resume { say("run \(run.path): \(config.label), \(task.parameterCount) parameters, seeds \(config.seeds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
 
-        let maxSteps = config.int("train.max_steps")
         let evalEvery = config.int("train.eval_every"), checkpointEvery = config.int("train.checkpoint_every"), logEvery = config.int("train.log_every")
         let progress = ProgressBar(total: maxSteps, startStep: startStep, label: config.experiment, quiet: options.quiet)
         var lastEvaluation: [String: Double] = [:]
@@ -120,8 +130,12 @@ public final class Trainer {
                 let kept = run.checkpoints().last.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none"
                 let message = "non-finite \(bad) = \(scalars[bad]!) at step \(step); stopped. Last good checkpoint: \(kept). Try a lower optimizer.lr or a gradient clip (optimizer.clip_grad_norm)."
                 say(message)
-                try writeManifest(&manifest, writer: writer, status: "failed: non-finite \(bad) at step \(step)", started: started)
+                try writeManifest(&manifest, writer: writer, status: "failed: non-finite \(bad) at step \(step)", started: started, trainingSeconds: budget.trainingSeconds)
                 throw TrainingError(description: "\(run.path): \(message)")
+            }
+            budget.record(stepTime: scalars["step_time"]!)
+            if let planned = budget.plan(after: step, planned: maxSteps) {
+                replan(to: planned, from: &maxSteps, at: step, budget: budget, task: task, manifest: &manifest, writer: writer, progress: progress)
             }
             if step % logEvery == 0 || step == maxSteps { try writer.logTraining(step: step, scalars: scalars) }
             progress.update(step: step, loss: scalars["loss"])
@@ -142,24 +156,47 @@ public final class Trainer {
                     let kept = run.checkpoints().last.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none"
                     let message = "non-finite values in \(bad) after step \(step); stopped without saving it. Last good checkpoint: \(kept). Try a lower optimizer.lr or a gradient clip (optimizer.clip_grad_norm)."
                     say(message)
-                    try writeManifest(&manifest, writer: writer, status: "failed: non-finite \(bad) after step \(step)", started: started)
+                    try writeManifest(&manifest, writer: writer, status: "failed: non-finite \(bad) after step \(step)", started: started, trainingSeconds: budget.trainingSeconds)
                     throw TrainingError(description: "\(run.path): \(message)")
                 }
                 state.integers["trainer.step"] = step
+                // Only budget runs store wall-clock figures: other runs' checkpoints stay equal across a resume.
+                if budget.isActive {
+                    state.integers[TimeBudget.plannedKey] = maxSteps
+                    state.integers[TimeBudget.trainingKey] = budget.trainingMilliseconds
+                }
                 state.bytes["trainer.config_hash"] = Array(config.hash.utf8)
                 try saveCheckpoint(state, step: step)
             }
             if let stop = options.stopAfterStep, step >= stop, step < maxSteps {
                 try writer.flush()
                 say("stopped after step \(step) as asked (--stop-after); continue with `diffinst resume \(run.path)`")
-                try writeManifest(&manifest, writer: writer, status: "interrupted at step \(step)", started: started)
+                try writeManifest(&manifest, writer: writer, status: "interrupted at step \(step)", started: started, trainingSeconds: budget.trainingSeconds)
                 return TrainOutcome(lastStep: step, finalEvaluation: lastEvaluation, wallSeconds: Date().timeIntervalSince(started))
             }
         }
         try writer.flush()
-        try writeManifest(&manifest, writer: writer, status: "done", started: started)
+        try writeManifest(&manifest, writer: writer, status: "done", started: started, trainingSeconds: budget.trainingSeconds)
         say("finished \(run.path) at step \(step) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return TrainOutcome(lastStep: step, finalEvaluation: lastEvaluation, wallSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Moves the run's end to `planned` (train.time_budget_minutes): the task's schedule, the progress bar,
+    /// the log (first plan and real changes) and the manifest follow.
+    func replan(to planned: Int, from maxSteps: inout Int, at step: Int, budget: TimeBudget, task: ExperimentTask,
+                manifest: inout RunManifest, writer: MetricsWriter, progress: ProgressBar) {
+        let first = manifest.plannedSteps == nil
+        let minutes = String(format: "%.1f of %.1f", budget.trainingSeconds / 60, budget.seconds / 60)
+        if planned == step && step < maxSteps {
+            say("time budget: \(minutes) training minutes used at step \(step); ending the run here (planned \(maxSteps))")
+        } else if first || abs(planned - maxSteps) * 100 >= maxSteps {
+            say("time budget: \(minutes) training minutes used at step \(step); training ends at step \(planned)" + (planned == budget.cap ? " (train.max_steps cap)" : ""))
+        }
+        maxSteps = planned
+        task.plan(totalSteps: planned)
+        progress.total = planned
+        manifest.plannedSteps = planned
+        try? writer.setAttribute("manifest", json: manifest.json())
     }
 
     func saveCheckpoint(_ state: CheckpointState, step: Int) throws {
@@ -179,9 +216,10 @@ public final class Trainer {
     }
 
     /// Writes manifest.json (atomically) and the `manifest` attribute; `started` set means the run ended.
-    func writeManifest(_ manifest: inout RunManifest, writer: MetricsWriter, status: String, started: Date?) throws {
+    func writeManifest(_ manifest: inout RunManifest, writer: MetricsWriter, status: String, started: Date?, trainingSeconds: Double? = nil) throws {
         manifest.status = status
         if let started {
+            manifest.trainingSeconds = trainingSeconds ?? manifest.trainingSeconds
             manifest.endTime = RunManifest.timestamp(Date())
             manifest.wallSeconds = (manifest.wallSeconds ?? 0) + Date().timeIntervalSince(started)
         }
