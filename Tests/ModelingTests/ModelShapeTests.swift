@@ -64,6 +64,42 @@ final class ModelShapeTests: XCTestCase {
         XCTAssertEqual(second.logits.shape, [10, 3])
     }
 
+    /// The optional box embedding starts at zero and draws nothing from the initialiser, so a model
+    /// with it computes exactly what the official one does until training moves it.
+    func testBoxEmbeddingStartsAsTheOfficialStage() throws {
+        var c = DiffusionInstConfiguration.tiny(classCount: 3)
+        c.hiddenDimension = 32; c.fpnChannels = 32; c.feedForwardDimension = 64; c.dynamicDimension = 8
+        var g1 = RandomGenerator(seed: 3), g2 = RandomGenerator(seed: 3)
+        let official = DecoderStage(configuration: c, parameterCount: 153, using: &g1)
+        c.boxEmbedding = true
+        let embedded = DecoderStage(configuration: c, parameterCount: 153, using: &g2)
+        XCTAssertEqual(count(embedded) - count(official), BoxEmbedding.featureCount * 32 + 32)
+        var generator = RandomGenerator(seed: 4)
+        let pyramid = [16, 8, 4, 2].map { s in Variable(Tensor.randomNormal(shape: [1, 32, s, s], using: &generator)) }
+        let time = Variable(Tensor.randomNormal(shape: [1, 128], using: &generator))
+        // Same centre, same area, aspect 1:4 against 4:1 and a square.
+        let boxes = Tensor(shape: [3, 4], scalars: [24, 8, 40, 56, 8, 24, 56, 40, 20, 20, 44, 44])
+        let a = official(features: pyramid, boxes: boxes, previous: nil, time: time, imageCount: 1)
+        let b = embedded(features: pyramid, boxes: boxes, previous: nil, time: time, imageCount: 1)
+        XCTAssertEqual(a.logits.value.scalars, b.logits.value.scalars)
+        XCTAssertEqual(a.boxes.value.scalars, b.boxes.value.scalars)
+        // Once the embedding has weights, the logits move with the box's shape.
+        embedded.boxEmbedding!.projection.weight.value = Tensor.randomNormal(shape: [32, BoxEmbedding.featureCount], using: &generator)
+        let moved = embedded(features: pyramid, boxes: boxes, previous: nil, time: time, imageCount: 1).logits.value.scalars
+        let change = zip(moved, a.logits.value.scalars).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(change, 1e-3)
+    }
+
+    func testBoxEmbeddingGeometryFeatures() {
+        // 128×64 image; a 32×16 box centred at (48, 24); a degenerate box clamps to 1 px.
+        let g = BoxEmbedding.geometry(boxes: Tensor(shape: [2, 4], scalars: [32, 16, 64, 32, 10, 10, 10, 12]),
+                                      imageWidth: 128, imageHeight: 64).scalars
+        let expected: [Float] = [48.0 / 128 - 0.5, 24.0 / 64 - 0.5, 32.0 / 128, 16.0 / 64, log(2)]
+        for k in 0..<5 { XCTAssertEqual(g[k], expected[k], accuracy: 1e-6) }
+        XCTAssertEqual(g[7], 1.0 / 128, accuracy: 1e-6)
+        XCTAssertEqual(g[9], log(1.0 / 2.0), accuracy: 1e-6)
+    }
+
     func testDifferentiableBoxDecodingMatchesScalarReference() {
         let reference: [Box] = [Box(10, 20, 50, 60), Box(0, 0, 1, 2), Box(5, 5, 5, 9)]
         let deltas: [Box] = [Box(2, -4, 0.7, 0), Box(0.1, 0.3, 20, 100), Box(-1, 1, -0.5, 0.25)]

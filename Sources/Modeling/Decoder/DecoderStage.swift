@@ -36,6 +36,8 @@ public final class DecoderStage: Module {
     public let classLogits: DenseLayer
     public let boxDeltas: DenseLayer
     public let controller: DenseLayer?
+    /// Optional box-geometry embedding (`model.decoder.box_embedding`, see BoxEmbedding.swift).
+    public let boxEmbedding: BoxEmbedding?
 
     public init(configuration c: DiffusionInstConfiguration, parameterCount: Int, using generator: inout RandomGenerator) {
         let d = c.hiddenDimension
@@ -57,6 +59,7 @@ public final class DecoderStage: Module {
         classLogits.bias?.value = Tensor(shape: [c.classCount], repeating: HeadInitialization.priorBias(c.priorProbability))
         boxDeltas = DenseLayer(d, 4, using: &generator)
         controller = parameterCount > 0 ? DenseLayer(d, parameterCount, using: &generator) : nil
+        boxEmbedding = c.boxEmbedding ? BoxEmbedding(dimension: d) : nil
         super.init()
     }
 
@@ -79,7 +82,12 @@ public final class DecoderStage: Module {
         // (B·N)×49×D, bin-major (row s = py·7 + px), as the dynamic convolution consumes it.
         let roi = multiLevelRoIAlign(features, boxes: indexed, scales: strides.map { 1 / Float($0) },
                                      outputSize: poolerResolution, samplingRatio: samplingRatio, aligned: true, channelsLast: true)
-        let query = previous ?? roi.mean(axes: [1])
+        var query = previous ?? roi.mean(axes: [1])
+        if let embedding = boxEmbedding {
+            // The padded batch extent, which the boxes live in (P2 is at strides[0]).
+            let height = Float(features[0].shape[2] * strides[0]), width = Float(features[0].shape[3] * strides[0])
+            query = query + embedding(boxes: boxes, imageWidth: width, imageHeight: height)
+        }
         var q = norm1(query + selfAttention(query.reshaped([b, n, d])).reshaped([rows, d]))
         q = norm2(q + instanceInteraction(q, roi: roi))
         let output = norm3(q + linear2(linear1(q).relu()))

@@ -17,6 +17,13 @@ public final class DenseLayer: Module {
         super.init()
     }
 
+    /// All-zero weight and bias (an added branch that starts as the identity of the sum).
+    public init(zerosFrom inputSize: Int, to outputSize: Int) {
+        weight = Parameter(Tensor(shape: [outputSize, inputSize], repeating: 0))
+        bias = Parameter(Tensor(shape: [outputSize], repeating: 0))
+        super.init()
+    }
+
     public func callAsFunction(_ x: Variable) -> Variable {
         if x.shape.count == 2 { return linear(x, weight: weight, bias: bias) }
         let features = x.shape.last!

@@ -29,6 +29,8 @@ public struct DiffusionInstConfiguration: Codable, Equatable, Sendable {
     public var stageCount: Int = 6
     public var classTowerLayers: Int = 1
     public var regressionTowerLayers: Int = 3
+    /// Adds a learned embedding of each box's geometry to its feature (not in the official code).
+    public var boxEmbedding: Bool = false
     public var poolerResolution: Int = 7
     public var poolerSamplingRatio: Int = 2
     public var priorProbability: Float = 0.01

@@ -39,6 +39,8 @@ enum StandardKeys {
         ConfigKey("model.decoder.dynamic_layers", .int(1...4), .int(2), "Dynamic-interaction layers."),
         ConfigKey("model.decoder.class_tower", .int(0...8), .int(1), "Classification tower layers."),
         ConfigKey("model.decoder.regression_tower", .int(0...8), .int(3), "Regression tower layers (also produce the filters)."),
+        ConfigKey("model.decoder.box_embedding", .bool, .bool(false),
+                  "Add a learned embedding of each box (centre, size, log aspect ratio) to its feature before self-attention; not official: RoIAlign's fixed grid hides aspect ratio and position."),
         ConfigKey("model.decoder.roi_size", .int(1...32), .int(7), "RoIAlign output size."),
         ConfigKey("model.decoder.roi_sampling_ratio", .int(0...8), .int(2), "RoIAlign sampling ratio (aligned=True)."),
         ConfigKey("model.decoder.dropout", .double(0...1), .double(0), "Dropout (official: 0, the identity)."),

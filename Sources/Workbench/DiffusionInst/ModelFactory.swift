@@ -38,6 +38,7 @@ public enum DiffusionInstFactory {
         c.dynamicDimension = config.int("model.decoder.dynamic_dim")
         c.classTowerLayers = config.int("model.decoder.class_tower")
         c.regressionTowerLayers = config.int("model.decoder.regression_tower")
+        c.boxEmbedding = config.bool("model.decoder.box_embedding")
         c.poolerResolution = config.int("model.decoder.roi_size")
         c.poolerSamplingRatio = config.int("model.decoder.roi_sampling_ratio")
         c.priorProbability = Float(config.double("model.decoder.prior_prob"))
