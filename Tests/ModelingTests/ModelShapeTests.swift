@@ -77,7 +77,7 @@ final class ModelShapeTests: XCTestCase {
         var generator = RandomGenerator(seed: 4)
         let pyramid = [16, 8, 4, 2].map { s in Variable(Tensor.randomNormal(shape: [1, 32, s, s], using: &generator)) }
         let time = Variable(Tensor.randomNormal(shape: [1, 128], using: &generator))
-        // Same centre, same area, aspect 1:4 against 4:1 and a square.
+        // Same centre; aspect 1:3, 3:1 (same area) and a square.
         let boxes = Tensor(shape: [3, 4], scalars: [24, 8, 40, 56, 8, 24, 56, 40, 20, 20, 44, 44])
         let a = official(features: pyramid, boxes: boxes, previous: nil, time: time, imageCount: 1)
         let b = embedded(features: pyramid, boxes: boxes, previous: nil, time: time, imageCount: 1)

@@ -8,6 +8,7 @@ import Foundation
 import Tensor
 import Autodiff
 import NN
+import Diffusion
 
 public final class BoxEmbedding: Module {
     /// (cx, cy, w, h) over the padded image, centred on 0, and log(w/h).
@@ -31,10 +32,11 @@ public final class BoxEmbedding: Module {
         return Tensor(shape: [rows, k]) { out in
             boxes.withUnsafePointer { b in
                 for r in 0..<rows {
+                    let c = BoxGeometry.centerSize(fromXYXY: Box(b[r * 4], b[r * 4 + 1], b[r * 4 + 2], b[r * 4 + 3]))
                     // At least a pixel wide, so degenerate noise boxes give a finite log ratio.
-                    let w = max(b[r * 4 + 2] - b[r * 4], 1), h = max(b[r * 4 + 3] - b[r * 4 + 1], 1)
-                    out[r * k] = (b[r * 4] + 0.5 * w) / imageWidth - 0.5
-                    out[r * k + 1] = (b[r * 4 + 1] + 0.5 * h) / imageHeight - 0.5
+                    let w = max(c.z, 1), h = max(c.w, 1)
+                    out[r * k] = c.x / imageWidth - 0.5
+                    out[r * k + 1] = c.y / imageHeight - 0.5
                     out[r * k + 2] = w / imageWidth
                     out[r * k + 3] = h / imageHeight
                     out[r * k + 4] = Foundation.log(w / h)
