@@ -48,6 +48,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .customLong("per-category"), help: "Also print AP per category.")
     var perCategory = false
 
+    @Flag(help: "Also print, per class, which class each object's top-scoring overlapping detection (IoU ≥ 0.5) has, split by object size.")
+    var confusion = false
+
     @Flag(name: .customLong("class-agnostic"), help: "Ignore categories (pycocotools useCats=0): any detection may match any object of its image.")
     var classAgnostic = false
 
@@ -89,6 +92,10 @@ struct EvalCommand: ParsableCommand {
             for (id, ap) in result.perCategoryAP.sorted(by: { $0.key < $1.key }) {
                 print(" AP " + (names[id] ?? "\(id)").padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " = %0.3f", ap))
             }
+        }
+        if confusion {
+            print(try ClassConfusion.compute(groundTruth: groundTruth, detections: detections, iouType: type,
+                                             maxDetections: maxDetections).table, terminator: "")
         }
         if let jsonPath {
             do { try result.summary.json.write(toFile: jsonPath, atomically: true, encoding: .utf8) } catch {

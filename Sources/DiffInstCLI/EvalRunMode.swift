@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Workbench
+import Evaluation
 
 extension EvalCommand {
     func evaluateRun(_ path: String) throws {
@@ -12,7 +13,7 @@ extension EvalCommand {
         var printedHeader = false
         // A run directory, or <experiment>[/<run-id>] under Results/ (an experiment alone: its latest run).
         let run = try locateRun(path, results: packageRoot() + "/Results")
-        let outcome = try RunEvaluation.run(runDirectory: run.path, checkpoint: checkpoint, overrides: parsed) { row in
+        let outcome = try RunEvaluation.run(runDirectory: run.path, checkpoint: checkpoint, overrides: parsed, confusion: confusion) { row in
             if !printedHeader {
                 print((["settings", "steps"] + columns.map { ($0.hasSuffix(".agnostic") ? "AP(agnostic)" : String($0.split(separator: ".").last!))
                         + ($0.hasPrefix("bbox") ? "(box)" : "") } + ["s/img"])
@@ -22,6 +23,7 @@ extension EvalCommand {
             let settings = row.settings.isEmpty ? "run config" : row.settings.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let numbers = columns.map { row.metrics[$0].map { String(format: "%.3f", $0) } ?? "-" }
             print(([settings, "\(row.steps)"] + numbers + [String(format: "%.3f", row.secondsPerImage)]).joined(separator: "\t"))
+            if let confusion = row.confusion { print(confusion.table, terminator: "") }
         }
         print("\(outcome.images) held-out images, checkpoint \(outcome.checkpoint); wrote \(outcome.file)")
     }

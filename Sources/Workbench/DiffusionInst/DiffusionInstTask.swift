@@ -184,8 +184,23 @@ public final class DiffusionInstTask: ExperimentTask {
         return [primary] + config.ints("evaluation.sampling_steps").filter { $0 != primary }
     }
 
+    /// Which class the model gives each held-out object (mask IoU ≥ 0.5), from the same prediction pass as the
+    /// first noise seed of `evaluate(with:)` at `steps`.
+    public func confusion(steps: Int, config: ResolvedConfig) throws -> ClassConfusion {
+        var noise = NoiseGenerator(seed: UInt64(config.seed("sampling")) &+ UInt64(steps))
+        let detections = try predictions(steps: steps, config: config, noise: &noise)
+        return try ClassConfusion.compute(groundTruth: groundTruth, detections: detections, iouType: .segm,
+                                          maxDetections: max(100, config.int("sampler.max_detections")))
+    }
+
     /// COCO segm and bbox summaries of one prediction pass over the held-out images.
     func scores(steps: Int, config: ResolvedConfig, noise: inout NoiseGenerator) throws -> [String: Double] {
+        try scoreDetections(try predictions(steps: steps, config: config, noise: &noise), config: config)
+    }
+
+    /// One prediction pass over the held-out images, as COCO detections (top `sampler.max_detections` per
+    /// image above `sampler.score_threshold`).
+    func predictions(steps: Int, config: ResolvedConfig, noise: inout NoiseGenerator) throws -> [Evaluation.Detection] {
         let options = DiffusionInstFactory.inference(config, steps: steps)
         var detections: [Evaluation.Detection] = []
         for index in 0..<evaluationCount {
@@ -200,6 +215,10 @@ public final class DiffusionInstTask: ExperimentTask {
                 }
             }
         }
+        return detections
+    }
+
+    private func scoreDetections(_ detections: [Evaluation.Detection], config: ResolvedConfig) throws -> [String: Double] {
         var result: [String: Double] = [:]
         for kind in [IoUType.segm, IoUType.bbox] {
             var parameters = EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections")))

@@ -4,6 +4,7 @@
 // may differ from the run's config; a comma list is an axis, and every combination is evaluated.
 import Foundation
 import Recording
+import Evaluation
 
 public enum RunEvaluation {
     /// Config keys an evaluation may change: everything else shapes the trained weights.
@@ -17,6 +18,8 @@ public enum RunEvaluation {
         public var metrics: [String: Double]
         /// Wall-clock seconds of prediction + scoring per held-out image (and per noise seed).
         public var secondsPerImage: Double
+        /// With `confusion`: the class of each held-out object's top-scoring overlapping detection (first noise seed).
+        public var confusion: ClassConfusion?
     }
 
     public struct Outcome {
@@ -29,8 +32,9 @@ public enum RunEvaluation {
 
     /// - Parameters:
     ///   - overrides: parsed `key=value` / `key=a,b` arguments, each on an adjustable key.
+    ///   - confusion: also count, per row, which class each held-out object is given (one more prediction pass).
     ///   - progress: called with each finished row.
-    public static func run(runDirectory: String, checkpoint: String?, overrides: [Override],
+    public static func run(runDirectory: String, checkpoint: String?, overrides: [Override], confusion: Bool = false,
                            progress: (Row) -> Void = { _ in }) throws -> Outcome {
         let run = RunDirectory(path: runDirectory)
         guard run.isRun else { throw TaskError("\(runDirectory) is not a run directory (no config.json)") }
@@ -77,7 +81,8 @@ public enum RunEvaluation {
                 let result = try task.evaluate(with: config)
                 let seconds = Date().timeIntervalSince(start) / Double(max(1, task.evaluationCount * config.int("evaluation.noise_seeds")))
                 let row = Row(settings: combination.map { ($0.0, $0.1.description) }, steps: steps,
-                              metrics: result.metrics.filter { !$0.key.contains("@steps=") }, secondsPerImage: seconds)
+                              metrics: result.metrics.filter { !$0.key.contains("@steps=") }, secondsPerImage: seconds,
+                              confusion: confusion ? try task.confusion(steps: steps, config: config) : nil)
                 rows.append(row)
                 progress(row)
             }
@@ -101,8 +106,11 @@ public enum RunEvaluation {
         let object: [String: Any] = [
             "checkpoint": checkpoint, "images": images, "arguments": arguments,
             "rows": rows.map { row -> [String: Any] in
-                ["settings": Dictionary(row.settings.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }),
-                 "steps": row.steps, "seconds_per_image": row.secondsPerImage, "metrics": row.metrics]
+                var entry: [String: Any] = [
+                    "settings": Dictionary(row.settings.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }),
+                    "steps": row.steps, "seconds_per_image": row.secondsPerImage, "metrics": row.metrics]
+                if let confusion = row.confusion { entry["confusion"] = confusion.dictionary }
+                return entry
             },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
