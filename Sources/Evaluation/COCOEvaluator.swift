@@ -19,22 +19,8 @@ public enum COCOEvaluator {
         let imageIndex = Dictionary(uniqueKeysWithValues: imageIds.enumerated().map { ($1, $0) })
         let categoryIndex = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($1, $0) })
         let images = Dictionary(groundTruth.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let knownCategories = Set(groundTruth.categories.map(\.id))
         let I = imageIds.count, K = categoryIds.count
-
-        for (index, d) in detections.enumerated() {
-            guard let image = images[d.imageId] else {
-                throw COCOError.invalid("detection \(index) refers to image id \(d.imageId), which is not in \(groundTruth.source)")
-            }
-            guard knownCategories.contains(d.categoryId) else {
-                throw COCOError.invalid("detection \(index) refers to category id \(d.categoryId), which is not in \(groundTruth.source)")
-            }
-            guard d.score.isFinite else { throw COCOError.invalid("detection \(index) has a non-finite score (\(d.score))") }
-            guard d.bbox.count == 4, d.bbox.allSatisfy(\.isFinite) else { throw COCOError.invalid("detection \(index) has a malformed bbox") }
-            if let mask = d.mask, mask.height != image.height || mask.width != image.width {
-                throw COCOError.invalid("detection \(index): mask is \(mask.height)x\(mask.width) but image \(d.imageId) is \(image.height)x\(image.width)")
-            }
-        }
+        try validate(detections, against: groundTruth)
 
         if parameters.iouType == .segm, let missing = groundTruth.annotations.first(where: { $0.segmentation == nil }) {
             throw COCOError.file(groundTruth.source, "annotation \(missing.id) has no segmentation (needed for segm evaluation)")
@@ -80,6 +66,26 @@ public enum COCOEvaluator {
 
     /// pycocotools `accumulate`: precision T×R×K×A×M and recall T×K×A×M, −1 where a category has no
     /// not-ignored ground truth in that area range.
+    /// Throws for detections naming unknown images or categories, non-finite scores or boxes, and masks whose
+    /// size is not their image's.
+    static func validate(_ detections: [Detection], against groundTruth: GroundTruth) throws {
+        let images = Dictionary(groundTruth.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let knownCategories = Set(groundTruth.categories.map(\.id))
+        for (index, d) in detections.enumerated() {
+            guard let image = images[d.imageId] else {
+                throw COCOError.invalid("detection \(index) refers to image id \(d.imageId), which is not in \(groundTruth.source)")
+            }
+            guard knownCategories.contains(d.categoryId) else {
+                throw COCOError.invalid("detection \(index) refers to category id \(d.categoryId), which is not in \(groundTruth.source)")
+            }
+            guard d.score.isFinite else { throw COCOError.invalid("detection \(index) has a non-finite score (\(d.score))") }
+            guard d.bbox.count == 4, d.bbox.allSatisfy(\.isFinite) else { throw COCOError.invalid("detection \(index) has a malformed bbox") }
+            if let mask = d.mask, mask.height != image.height || mask.width != image.width {
+                throw COCOError.invalid("detection \(index): mask is \(mask.height)x\(mask.width) but image \(d.imageId) is \(image.height)x\(image.width)")
+            }
+        }
+    }
+
     static func accumulate(records: [ImageEvaluation?], parameters: EvaluationParameters,
                            imageIds: [Int], categoryIds: [Int]) -> EvaluationResult {
         let T = parameters.iouThresholds.count, R = parameters.recallThresholds.count

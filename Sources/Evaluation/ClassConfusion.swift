@@ -38,21 +38,12 @@ public struct ClassConfusion: Sendable, Equatable {
         let detectionsByImage = Dictionary(grouping: detections.indices, by: { detections[$0].imageId })
         let objectsByImage = Dictionary(grouping: groundTruth.annotations.indices.filter { !groundTruth.annotations[$0].isCrowd },
                                         by: { groundTruth.annotations[$0].imageId })
+        try COCOEvaluator.validate(detections, against: groundTruth)
         for (imageId, objects) in objectsByImage {
             guard images[imageId] != nil else { throw COCOError.file(groundTruth.source, "annotation refers to unknown image \(imageId)") }
-            let ranked = (detectionsByImage[imageId] ?? []).sorted {
+            let dets = Array((detectionsByImage[imageId] ?? []).sorted {
                 detections[$0].score != detections[$1].score ? detections[$0].score > detections[$1].score : $0 < $1
-            }.prefix(maxDetections)
-            let dets = Array(ranked)
-            let image = images[imageId]!
-            for d in dets {
-                guard column[detections[d].categoryId] != nil else {
-                    throw COCOError.invalid("detection \(d) refers to category id \(detections[d].categoryId), which is not in \(groundTruth.source)")
-                }
-                if let mask = detections[d].mask, mask.height != image.height || mask.width != image.width {
-                    throw COCOError.invalid("detection \(d): mask is \(mask.height)x\(mask.width) but image \(imageId) is \(image.height)x\(image.width)")
-                }
-            }
+            }.prefix(maxDetections))
             let gts = objects.map { groundTruth.annotations[$0] }
             let ious = dets.isEmpty ? [] : try context.iouMatrix(imageId: imageId, dets: dets, gts: gts, crowd: gts.map { _ in false })
             for (g, object) in gts.enumerated() {

@@ -154,15 +154,28 @@ public final class DiffusionInstTask: ExperimentTask {
     /// `sampler.*` / `evaluation.*` changes; `diffinst eval --run`). The held-out images stay those
     /// chosen when the task was built.
     public func evaluate(with config: ResolvedConfig) throws -> EvaluationResult {
+        try evaluate(with: config, confusion: false).result
+    }
+
+    /// As `evaluate(with:)`, and with `confusion` also which class each held-out object is given (mask IoU ≥ 0.5),
+    /// per step count, from the first noise seed's detections.
+    public func evaluate(with config: ResolvedConfig, confusion: Bool) throws
+        -> (result: EvaluationResult, confusions: [Int: ClassConfusion]) {
         model.eval()
         defer { model.train() }
         var metrics: [String: Double] = [:]
+        var confusions: [Int: ClassConfusion] = [:]
         let stepCounts = Self.evaluatedStepCounts(config), seeds = config.int("evaluation.noise_seeds")
         for (position, steps) in stepCounts.enumerated() {
             var perSeed: [[String: Double]] = []
             for seedIndex in 0..<seeds {
                 var noise = NoiseGenerator(seed: UInt64(config.seed("sampling")) &+ UInt64(seedIndex) &* 1_000_003 &+ UInt64(steps))
-                perSeed.append(try scores(steps: steps, config: config, noise: &noise))
+                let detections = try predictions(steps: steps, config: config, noise: &noise)
+                perSeed.append(try scores(detections, config: config))
+                if confusion && seedIndex == 0 {
+                    confusions[steps] = try ClassConfusion.compute(groundTruth: groundTruth, detections: detections, iouType: .segm,
+                                                                   maxDetections: max(100, config.int("sampler.max_detections")))
+                }
             }
             for key in perSeed[0].keys {
                 let values = perSeed.map { $0[key]! }
@@ -174,7 +187,7 @@ public final class DiffusionInstTask: ExperimentTask {
                 }
             }
         }
-        return EvaluationResult(metrics: metrics)
+        return (EvaluationResult(metrics: metrics), confusions)
     }
 
     /// `sampler.steps` first (its metrics are the unsuffixed ones, e.g. `segm.AP`), then the other
@@ -182,20 +195,6 @@ public final class DiffusionInstTask: ExperimentTask {
     static func evaluatedStepCounts(_ config: ResolvedConfig) -> [Int] {
         let primary = config.int("sampler.steps")
         return [primary] + config.ints("evaluation.sampling_steps").filter { $0 != primary }
-    }
-
-    /// Which class the model gives each held-out object (mask IoU ≥ 0.5), from the same prediction pass as the
-    /// first noise seed of `evaluate(with:)` at `steps`.
-    public func confusion(steps: Int, config: ResolvedConfig) throws -> ClassConfusion {
-        var noise = NoiseGenerator(seed: UInt64(config.seed("sampling")) &+ UInt64(steps))
-        let detections = try predictions(steps: steps, config: config, noise: &noise)
-        return try ClassConfusion.compute(groundTruth: groundTruth, detections: detections, iouType: .segm,
-                                          maxDetections: max(100, config.int("sampler.max_detections")))
-    }
-
-    /// COCO segm and bbox summaries of one prediction pass over the held-out images.
-    func scores(steps: Int, config: ResolvedConfig, noise: inout NoiseGenerator) throws -> [String: Double] {
-        try scoreDetections(try predictions(steps: steps, config: config, noise: &noise), config: config)
     }
 
     /// One prediction pass over the held-out images, as COCO detections (top `sampler.max_detections` per
@@ -218,7 +217,8 @@ public final class DiffusionInstTask: ExperimentTask {
         return detections
     }
 
-    private func scoreDetections(_ detections: [Evaluation.Detection], config: ResolvedConfig) throws -> [String: Double] {
+    /// COCO segm and bbox summaries of one prediction pass over the held-out images.
+    func scores(_ detections: [Evaluation.Detection], config: ResolvedConfig) throws -> [String: Double] {
         var result: [String: Double] = [:]
         for kind in [IoUType.segm, IoUType.bbox] {
             var parameters = EvaluationParameters(iouType: kind, maxDetections: max(100, config.int("sampler.max_detections")))

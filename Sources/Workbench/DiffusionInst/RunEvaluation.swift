@@ -32,7 +32,7 @@ public enum RunEvaluation {
 
     /// - Parameters:
     ///   - overrides: parsed `key=value` / `key=a,b` arguments, each on an adjustable key.
-    ///   - confusion: also count, per row, which class each held-out object is given (one more prediction pass).
+    ///   - confusion: also count, per row, which class each held-out object is given.
     ///   - progress: called with each finished row.
     public static func run(runDirectory: String, checkpoint: String?, overrides: [Override], confusion: Bool = false,
                            progress: (Row) -> Void = { _ in }) throws -> Outcome {
@@ -78,11 +78,11 @@ public enum RunEvaluation {
                 config.set("sampler.steps", .int(steps), source: "command line")
                 config.set("evaluation.sampling_steps", .list([.int(steps)]), source: "command line")
                 let start = Date()
-                let result = try task.evaluate(with: config)
+                let (result, confusions) = try task.evaluate(with: config, confusion: confusion)
                 let seconds = Date().timeIntervalSince(start) / Double(max(1, task.evaluationCount * config.int("evaluation.noise_seeds")))
                 let row = Row(settings: combination.map { ($0.0, $0.1.description) }, steps: steps,
                               metrics: result.metrics.filter { !$0.key.contains("@steps=") }, secondsPerImage: seconds,
-                              confusion: confusion ? try task.confusion(steps: steps, config: config) : nil)
+                              confusion: confusions[steps])
                 rows.append(row)
                 progress(row)
             }
